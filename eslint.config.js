@@ -1,0 +1,21 @@
+// Lint: recommended rules plus the two that catch "built but not thrown" and stray output.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'fixtures/firmware/build/**', 'allure-results/**', 'allure-report/**', '.hil/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-console': 'error',
+      'no-new': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Programs whose job is to print: commands, benchmarks, entry points.
+    files: ['**/*.bench.ts', 'harness/bench/**', 'harness/cli.ts', 'harness/cli/**', '**/main.ts', '**/bin/**'],
+    rules: { 'no-console': 'off' },
+  },
+);
