@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UartConsole, UartDisconnectedError, UartExpectTimeoutError, UartNotFoundError } from './uart-console.js';
+import { classifyFailure } from '../exit-codes.js';
+
+/** A real pty pair from socat: the console opens one end, the test plays the board on the other. */
+async function startPtyPair(dir: string): Promise<{ socat: ChildProcess; console: string; board: string }> {
+  const consolePath = join(dir, 'console');
+  const boardPath = join(dir, 'board');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${consolePath}`, `pty,raw,echo=0,link=${boardPath}`], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  while (!(existsSync(consolePath) && existsSync(boardPath))) {
+    if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { socat, console: consolePath, board: boardPath };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('harness/serial UartConsole over a real pty (socat)', function () {
+  let dir: string;
+  let pair: Awaited<ReturnType<typeof startPtyPair>>;
+  let uart: UartConsole | undefined;
+  let boardFd: number | undefined;
+
+  beforeEach(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'hil-uart-'));
+    pair = await startPtyPair(dir);
+    boardFd = openSync(pair.board, 'r+');
+  });
+
+  afterEach(async function () {
+    await uart?.close();
+    uart = undefined;
+    if (boardFd !== undefined) closeSync(boardFd);
+    boardFd = undefined;
+    await stop(pair.socat);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const say = (text: string) => writeSync(boardFd!, text);
+
+  it('reads boot-log lines in order, CRLF or LF, split across writes', async function () {
+    uart = await UartConsole.open({ path: pair.console });
+    say('HIL-BOOT stage=start\r\nHIL-BOOT ima');
+    await new Promise((r) => setTimeout(r, 50));
+    say('ge=ok version=3\nHIL-APP version=1.0\n');
+    const boot = await uart.expect(/^HIL-BOOT image=/, 2000);
+    expect(boot.text).to.equal('HIL-BOOT image=ok version=3');
+    const app = await uart.expect('HIL-APP', 2000);
+    expect(app.text).to.equal('HIL-APP version=1.0');
+    expect(uart.transcript.map((l) => l.text)).to.deep.equal(['HIL-BOOT stage=start', 'HIL-BOOT image=ok version=3', 'HIL-APP version=1.0']);
+    expect(uart.transcriptText()).to.match(/^\[\+\d+\.\d{3}s\] HIL-BOOT stage=start$/m);
+  });
+
+  it('expect consumes lines: the same line never matches twice', async function () {
+    uart = await UartConsole.open({ path: pair.console });
+    say('HIL-APP heartbeat n=1\n');
+    await uart.expect('heartbeat', 2000);
+    say('HIL-APP heartbeat n=2\n');
+    const second = await uart.expect('heartbeat', 2000);
+    expect(second.text).to.equal('HIL-APP heartbeat n=2');
+  });
+
+  it('a timeout is a verdict that shows the last lines the board printed', async function () {
+    uart = await UartConsole.open({ path: pair.console });
+    say('HIL-BOOT image=rejected reason=crc-mismatch\nHIL-BOOT wai');
+    const error = await uart.expect(/image=ok/, 300).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(UartExpectTimeoutError);
+    expect(classifyFailure(error)).to.equal('verdict');
+    const message = (error as Error).message;
+    expect(message).to.contain('HIL-BOOT image=rejected reason=crc-mismatch');
+    expect(message).to.contain('HIL-BOOT wai (no newline yet)');
+  });
+
+  it('writes reach the board side', async function () {
+    uart = await UartConsole.open({ path: pair.console });
+    await uart.write('ping\n');
+    const buffer = Buffer.alloc(16);
+    const { readSync } = await import('node:fs');
+    const n = readSync(boardFd!, buffer, 0, 16, null);
+    expect(buffer.subarray(0, n).toString()).to.equal('ping\n');
+  });
+
+  it('a tty that vanishes mid-expect rejects with UartDisconnectedError (no verdict)', async function () {
+    uart = await UartConsole.open({ path: pair.console });
+    const pending = uart.expect('never', 5000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    closeSync(boardFd!);
+    boardFd = undefined;
+    await stop(pair.socat);
+    const error = await pending;
+    expect(error).to.be.instanceOf(UartDisconnectedError);
+    expect(classifyFailure(error)).to.equal('broken');
+  });
+});
+
+describe('harness/serial UartConsole.open errors', function () {
+  it('a missing tty is UartNotFoundError naming the path and the board', async function () {
+    const error = await UartConsole.open({ path: '/dev/serial/by-id/no-such-probe', boardId: 'nucleo-1' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(UartNotFoundError);
+    expect((error as Error).message).to.contain('/dev/serial/by-id/no-such-probe').and.to.contain('nucleo-1');
+    expect(classifyFailure(error)).to.equal('broken');
+  });
+});
