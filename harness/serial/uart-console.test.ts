@@ -1,42 +1,17 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { openSync, writeSync, closeSync, readSync } from 'node:fs';
+import { startPtyPair, type PtyPair } from './pty-pair.js';
 import { UartConsole, UartDisconnectedError, UartExpectTimeoutError, UartNotFoundError } from './uart-console.js';
 import { classifyFailure } from '../exit-codes.js';
 
-/** A real pty pair from socat: the console opens one end, the test plays the board on the other. */
-async function startPtyPair(dir: string): Promise<{ socat: ChildProcess; console: string; board: string }> {
-  const consolePath = join(dir, 'console');
-  const boardPath = join(dir, 'board');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${consolePath}`, `pty,raw,echo=0,link=${boardPath}`], { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(consolePath) && existsSync(boardPath))) {
-    if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { socat, console: consolePath, board: boardPath };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 describe('harness/serial UartConsole over a real pty (socat)', function () {
-  let dir: string;
-  let pair: Awaited<ReturnType<typeof startPtyPair>>;
+  let pair: PtyPair;
   let uart: UartConsole | undefined;
   let boardFd: number | undefined;
 
   beforeEach(async function () {
-    dir = mkdtempSync(join(tmpdir(), 'hil-uart-'));
-    pair = await startPtyPair(dir);
-    boardFd = openSync(pair.board, 'r+');
+    pair = await startPtyPair();
+    boardFd = openSync(pair.devicePath, 'r+');
   });
 
   afterEach(async function () {
@@ -44,14 +19,13 @@ describe('harness/serial UartConsole over a real pty (socat)', function () {
     uart = undefined;
     if (boardFd !== undefined) closeSync(boardFd);
     boardFd = undefined;
-    await stop(pair.socat);
-    rmSync(dir, { recursive: true, force: true });
+    await pair.stop();
   });
 
   const say = (text: string) => writeSync(boardFd!, text);
 
   it('reads boot-log lines in order, CRLF or LF, split across writes', async function () {
-    uart = await UartConsole.open({ path: pair.console });
+    uart = await UartConsole.open({ path: pair.hostPath });
     say('HIL-BOOT stage=start\r\nHIL-BOOT ima');
     await new Promise((r) => setTimeout(r, 50));
     say('ge=ok version=3\nHIL-APP version=1.0\n');
@@ -64,7 +38,7 @@ describe('harness/serial UartConsole over a real pty (socat)', function () {
   });
 
   it('expect consumes lines: the same line never matches twice', async function () {
-    uart = await UartConsole.open({ path: pair.console });
+    uart = await UartConsole.open({ path: pair.hostPath });
     say('HIL-APP heartbeat n=1\n');
     await uart.expect('heartbeat', 2000);
     say('HIL-APP heartbeat n=2\n');
@@ -73,7 +47,7 @@ describe('harness/serial UartConsole over a real pty (socat)', function () {
   });
 
   it('a timeout is a verdict that shows the last lines the board printed', async function () {
-    uart = await UartConsole.open({ path: pair.console });
+    uart = await UartConsole.open({ path: pair.hostPath });
     say('HIL-BOOT image=rejected reason=crc-mismatch\nHIL-BOOT wai');
     const error = await uart.expect(/image=ok/, 300).then(
       () => undefined,
@@ -87,23 +61,22 @@ describe('harness/serial UartConsole over a real pty (socat)', function () {
   });
 
   it('writes reach the board side', async function () {
-    uart = await UartConsole.open({ path: pair.console });
+    uart = await UartConsole.open({ path: pair.hostPath });
     await uart.write('ping\n');
     const buffer = Buffer.alloc(16);
-    const { readSync } = await import('node:fs');
     const n = readSync(boardFd!, buffer, 0, 16, null);
     expect(buffer.subarray(0, n).toString()).to.equal('ping\n');
   });
 
   it('a tty that vanishes mid-expect rejects with UartDisconnectedError (no verdict)', async function () {
-    uart = await UartConsole.open({ path: pair.console });
+    uart = await UartConsole.open({ path: pair.hostPath });
     const pending = uart.expect('never', 5000).then(
       () => undefined,
       (e: unknown) => e,
     );
     closeSync(boardFd!);
     boardFd = undefined;
-    await stop(pair.socat);
+    await pair.stop();
     const error = await pending;
     expect(error).to.be.instanceOf(UartDisconnectedError);
     expect(classifyFailure(error)).to.equal('broken');
