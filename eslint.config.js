@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JS shims (package bins) run on Node.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+  },
+  {
     // Programs whose job is to print: commands, benchmarks, entry points.
     files: ['**/*.bench.ts', 'harness/bench/**', 'harness/cli.ts', 'harness/cli/**', '**/main.ts', '**/bin/**'],
     rules: { 'no-console': 'off' },

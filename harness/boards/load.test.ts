@@ -1,0 +1,306 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { classifyFailure, NoVerdictError } from '../exit-codes.js';
+import { BoardsFileError } from './errors.js';
+import { assertBoardFilesExist, loadBoardsFile } from './load.js';
+import { DEFAULT_BOARDS_FILE } from './select.js';
+
+type Json = Record<string, unknown>;
+
+function virtualBoard(): Json {
+  return {
+    id: 'sim-a',
+    description: 'virtual board under test',
+    kind: 'virtual',
+    openocd: { configs: ['cfg/sim.cfg'] },
+    target: { mcu: 'STM32H745', core: 'cm7' },
+    qspi: { bank: 'stm32h7x.qspi', base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' },
+    uart: { virtual: true, baud: 115200 },
+    power: { type: 'virtual' },
+    reset: { srst: true },
+    allows: { massErase: true, powerCut: true },
+    virtual: { timeScale: 0.01 },
+  };
+}
+
+function realBoard(): Json {
+  return {
+    id: 'bench-1',
+    description: 'real board under test',
+    kind: 'real',
+    openocd: { configs: ['cfg/real.cfg'], commands: ['adapter speed 4000'], searchDirs: ['cfg'] },
+    target: { mcu: 'STM32H745', core: 'cm7' },
+    qspi: { bank: 2, base: '0x90000000', chip: 'W25Q512JV', jedecId: 'EF4020' },
+    uart: { path: '/dev/serial/by-id/usb-example-if02', baud: 115200 },
+    power: { type: 'serial-relay', path: '/dev/serial/by-id/usb-relay', channel: 1 },
+    reset: { srst: true },
+    allows: { massErase: true, powerCut: false },
+  };
+}
+
+describe('boards file loader (harness/boards/load)', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-boards-'));
+    mkdirSync(join(dir, 'cfg'));
+    writeFileSync(join(dir, 'cfg', 'sim.cfg'), '# sim\n');
+    writeFileSync(join(dir, 'cfg', 'real.cfg'), '# real\n');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function write(content: unknown, name = 'boards.json'): string {
+    const file = join(dir, name);
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    return file;
+  }
+
+  /** Load `content` and return the BoardsFileError it must raise. */
+  function loadError(content: unknown): { error: BoardsFileError; file: string } {
+    const file = write(content);
+    try {
+      loadBoardsFile(file);
+    } catch (error) {
+      expect(error).to.be.instanceOf(BoardsFileError);
+      return { error: error as BoardsFileError, file };
+    }
+    throw new Error('expected loadBoardsFile to throw');
+  }
+
+  function withBoards(...boards: Json[]): Json {
+    return { boards };
+  }
+
+  describe('valid files', () => {
+    it('returns typed records with paths resolved against the boards file and hex base as a number', () => {
+      const inventory = loadBoardsFile(write(withBoards(virtualBoard(), realBoard())));
+      expect(inventory.file).to.equal(join(dir, 'boards.json'));
+      const [sim, real] = inventory.boards;
+      expect(sim!.openocd.configs).to.deep.equal([join(dir, 'cfg', 'sim.cfg')]);
+      expect(sim!.uart).to.deep.equal({ kind: 'virtual', baud: 115200 });
+      expect(sim!.virtual).to.deep.equal({ timeScale: 0.01 });
+      expect(sim!.source).to.deep.equal({ file: join(dir, 'boards.json'), jsonPath: '$.boards[0]' });
+      expect(real!.qspi).to.deep.equal({ bank: 2, base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' });
+      expect(real!.openocd.searchDirs).to.deep.equal([join(dir, 'cfg')]);
+      expect(real!.openocd.commands).to.deep.equal(['adapter speed 4000']);
+      expect(real!.uart).to.deep.equal({ kind: 'tty', path: '/dev/serial/by-id/usb-example-if02', baud: 115200 });
+      expect(real!.power).to.deep.equal({ type: 'serial-relay', path: '/dev/serial/by-id/usb-relay', channel: 1 });
+      expect(real!.virtual).to.equal(undefined);
+    });
+
+    it('accepts a ser2net UART, a command power switch and an OpenOCD served elsewhere', () => {
+      const board = realBoard();
+      board.uart = { host: 'farm-7', port: 4001 };
+      board.power = { type: 'command', on: 'pdu on 3', off: 'pdu off 3' };
+      board.openocd = { configs: [], tclHost: 'farm-7', tclPort: 6666 };
+      const [record] = loadBoardsFile(write(withBoards(board))).boards;
+      expect(record!.uart).to.deep.equal({ kind: 'network', host: 'farm-7', port: 4001 });
+      expect(record!.openocd.tclHost).to.equal('farm-7');
+      expect(record!.openocd.tclPort).to.equal(6666);
+    });
+
+    it('the repository boards.json loads, with virtual-h745 and the NUCLEO board whose config exists', () => {
+      const inventory = loadBoardsFile(DEFAULT_BOARDS_FILE);
+      expect(inventory.boards.map((b) => b.id)).to.deep.equal(['virtual-h745', 'nucleo-h745zi-q-w25q512jv']);
+      const nucleo = inventory.boards[1]!;
+      expect(nucleo.qspi.base).to.equal(0x90000000);
+      expect(nucleo.allows).to.deep.equal({ massErase: true, powerCut: false });
+      expect(() => assertBoardFilesExist(nucleo)).not.to.throw();
+    });
+  });
+
+  describe('each class of bad input names the file, the board and the JSON path', () => {
+    it('file missing', () => {
+      const file = join(dir, 'nope.json');
+      expect(() => loadBoardsFile(file))
+        .to.throw(BoardsFileError)
+        .with.property('message')
+        .that.includes(file)
+        .and.includes('file does not exist');
+    });
+
+    it('not JSON: reports line and column of the syntax error', () => {
+      const { error, file } = loadError('{\n  "boards": [\n    { "id": "x", }\n  ]\n}\n');
+      expect(error.message).to.include(file);
+      expect(error.problems[0]).to.include({ line: 3, column: 18 });
+      expect(error.message).to.match(/line 3 column 18: not valid JSON: Expected double-quoted property name/);
+    });
+
+    it('not JSON: a truncated file points at its end', () => {
+      const { error } = loadError('{\n  "boards": [\n');
+      expect(error.message).to.match(/line 3 column 1: not valid JSON: unexpected end of file/);
+    });
+
+    it('wrong top-level shape: an array instead of an object', () => {
+      const { error, file } = loadError([virtualBoard()]);
+      expect(error.message).to.include(file).and.include('at $: is an array, must be of type object');
+    });
+
+    it('wrong top-level shape: no boards list', () => {
+      const { error } = loadError({ board: [virtualBoard()] });
+      expect(error.message).to.include('at $.boards: is missing');
+      expect(error.message).to.include('unknown field "board" (did you mean "boards"?)');
+    });
+
+    it('missing required field, with what was expected there', () => {
+      const board = realBoard();
+      delete (board.qspi as Json).chip;
+      const { error, file } = loadError(withBoards(virtualBoard(), board));
+      expect(error.message).to.include(file);
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]).to.deep.include({ jsonPath: '$.boards[1].qspi.chip', boardId: 'bench-1', problem: 'is missing' });
+      expect(error.message).to.include('board "bench-1" at $.boards[1].qspi.chip: is missing (expected: the flash part)');
+    });
+
+    it('wrong type', () => {
+      const board = virtualBoard();
+      (board.uart as Json).baud = '115200';
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "sim-a" at $.boards[0].uart.baud: is string "115200", must be of type integer');
+      expect(error.message).to.include('baud rate');
+    });
+
+    it('unknown field (a typo) is rejected with a suggestion', () => {
+      const board = realBoard();
+      (board.allows as Json).masErase = true;
+      delete (board.allows as Json).massErase;
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "bench-1" at $.boards[0].allows.masErase: unknown field "masErase" (did you mean "massErase"?)');
+      expect(error.message).to.include('board "bench-1" at $.boards[0].allows.massErase: is missing');
+    });
+
+    it('duplicate board id', () => {
+      const second = virtualBoard();
+      const { error, file } = loadError(withBoards(virtualBoard(), realBoard(), second));
+      expect(error.message).to.include(file);
+      expect(error.message).to.include('board "sim-a" at $.boards[2].id: duplicate board id, already used by $.boards[0]');
+    });
+
+    it('bad enum value lists the allowed values', () => {
+      const board = virtualBoard();
+      board.kind = 'simulated';
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "sim-a" at $.boards[0].kind: is string "simulated", not one of "virtual", "real"');
+    });
+
+    it('bad pattern: JEDEC ID must be 6 hex digits', () => {
+      const board = virtualBoard();
+      (board.qspi as Json).jedecId = 'ef40';
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('at $.boards[0].qspi.jedecId: is string "ef40"');
+      expect(error.message).to.include('6 hex digits');
+    });
+
+    it('a value of none of the accepted forms (QSPI base neither number nor hex string)', () => {
+      const board = virtualBoard();
+      (board.qspi as Json).base = '90000000h';
+      const { error } = loadError(withBoards(board));
+      expect(error.problems).to.have.length(1);
+      expect(error.message).to.include('at $.boards[0].qspi.base: is string "90000000h", which has none of the accepted forms');
+      expect(error.message).to.include('"0x90000000"');
+    });
+
+    it('power variant: serial-relay without a channel', () => {
+      const board = realBoard();
+      delete (board.power as Json).channel;
+      const { error } = loadError(withBoards(board));
+      expect(error.problems).to.have.length(1);
+      expect(error.message).to.include('board "bench-1" at $.boards[0].power.channel: is missing (expected: relay channel, 1-based)');
+    });
+
+    it('power variant: unknown power type', () => {
+      const board = realBoard();
+      board.power = { type: 'relay', path: '/dev/ttyUSB0' };
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('at $.boards[0].power.type: is string "relay", not one of "none", "serial-relay", "command", "virtual"');
+    });
+
+    it('UART of no known form asks for a path (tty is the default form)', () => {
+      const board = realBoard();
+      board.uart = { baud: 115200 };
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "bench-1" at $.boards[0].uart.path: is missing');
+    });
+
+    it('ser2net UART without a port', () => {
+      const board = realBoard();
+      board.uart = { host: 'farm-7' };
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('at $.boards[0].uart.port: is missing (expected: ser2net TCP port, 1..65535)');
+    });
+
+    it('virtual settings on a real board, and none on a virtual board', () => {
+      const real = realBoard();
+      real.virtual = { timeScale: 1 };
+      const sim = virtualBoard();
+      delete sim.virtual;
+      const { error } = loadError(withBoards(sim, real));
+      expect(error.message).to.include('board "sim-a" at $.boards[0].virtual: is missing');
+      expect(error.message).to.include('board "bench-1" at $.boards[1].virtual: is only allowed on kind "virtual" boards');
+    });
+
+    it('a negative virtual time scale', () => {
+      const board = virtualBoard();
+      board.virtual = { timeScale: -1 };
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "sim-a" at $.boards[0].virtual.timeScale: is number -1, must be >= 0');
+    });
+
+    it('tclHost without tclPort', () => {
+      const board = realBoard();
+      (board.openocd as Json).tclHost = 'farm-7';
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('at $.boards[0].openocd: has tclHost but not tclPort');
+    });
+
+    it('no OpenOCD config and no running OpenOCD to attach to', () => {
+      const board = realBoard();
+      (board.openocd as Json).configs = [];
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "bench-1" at $.boards[0].openocd.configs: is empty');
+    });
+
+    it('power cut allowed on a board without a power switch', () => {
+      const board = realBoard();
+      board.power = { type: 'none' };
+      (board.allows as Json).powerCut = true;
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "bench-1" at $.boards[0].allows.powerCut: is true but power.type is "none"');
+    });
+
+    it('virtual power or UART on a real board', () => {
+      const board = realBoard();
+      board.power = { type: 'virtual' };
+      board.uart = { virtual: true, baud: 115200 };
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('at $.boards[0].power.type: "virtual" power on a kind "real" board');
+      expect(error.message).to.include('at $.boards[0].uart.virtual: a virtual UART on a kind "real" board');
+    });
+
+    it('a referenced OpenOCD config or search dir that does not exist', () => {
+      const board = realBoard();
+      board.openocd = { configs: ['cfg/real.cfg', 'cfg/missing.cfg'], searchDirs: ['scripts'] };
+      const file = write(withBoards(board));
+      const [record] = loadBoardsFile(file).boards;
+      let error: unknown;
+      try {
+        assertBoardFilesExist(record!);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(BoardsFileError);
+      const message = (error as Error).message;
+      expect(message).to.include(file);
+      expect(message).to.include(`board "bench-1" at $.boards[0].openocd.configs[1]: file does not exist: ${join(dir, 'cfg', 'missing.cfg')}`);
+      expect(message).to.include(`board "bench-1" at $.boards[0].openocd.searchDirs[0]: directory does not exist: ${join(dir, 'scripts')}`);
+    });
+
+    it('is a no-verdict error: a bad boards file is classified broken, never a board failure', () => {
+      const { error } = loadError('not json');
+      expect(error).to.be.instanceOf(NoVerdictError);
+      expect(classifyFailure(error)).to.equal('broken');
+    });
+  });
+});

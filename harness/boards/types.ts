@@ -1,0 +1,85 @@
+/**
+ * The typed, behaviour-free board records that `loadBoardsFile` returns. Resources only
+ * describe (labgrid's Resource habit): drivers get these records and never read the JSON.
+ * Paths are already resolved to absolute paths; numbers that JSON may spell in hex are numbers.
+ */
+
+export type BoardKind = 'virtual' | 'real';
+
+export interface OpenOcdSpec {
+  /** openocd executable: a bare name looked up on PATH, or an absolute path. */
+  readonly binary?: string;
+  /** Absolute paths of the config files, passed as -f in this order. */
+  readonly configs: readonly string[];
+  /** Extra -c lines, after the configs. */
+  readonly commands: readonly string[];
+  /** Absolute script search directories, passed as -s. */
+  readonly searchDirs: readonly string[];
+  /** An OpenOCD already served on another host (nightly farm): attach, do not start. */
+  readonly tclHost?: string;
+  readonly tclPort?: number;
+}
+
+export interface TargetSpec {
+  readonly mcu: 'STM32H745';
+  readonly core: 'cm7';
+}
+
+export interface QspiSpec {
+  /** OpenOCD flash bank name (e.g. "stm32h7x.qspi") or index in `flash banks`. */
+  readonly bank: string | number;
+  /** Memory-mapped base address, e.g. 0x90000000. */
+  readonly base: number;
+  readonly chip: 'W25Q512JV';
+  /** Expected JEDEC ID (9Fh) as 6 lower-case hex digits, e.g. "ef4020". */
+  readonly jedecId: string;
+}
+
+export type UartSpec =
+  | { readonly kind: 'tty'; readonly path: string; readonly baud: number }
+  | { readonly kind: 'virtual'; readonly baud: number }
+  | { readonly kind: 'network'; readonly host: string; readonly port: number; readonly baud?: number };
+
+export type PowerSpec =
+  | { readonly type: 'none' }
+  | { readonly type: 'serial-relay'; readonly path: string; readonly channel: number }
+  | { readonly type: 'command'; readonly on: string; readonly off: string }
+  | { readonly type: 'virtual' };
+
+export interface ResetSpec {
+  /** The probe drives NRST. */
+  readonly srst: boolean;
+}
+
+export interface AllowsSpec {
+  readonly massErase: boolean;
+  readonly powerCut: boolean;
+}
+
+export interface VirtualSpec {
+  /** Factor on datasheet flash timings: 1 = datasheet, 0.01 = 100 times faster, 0 = done at once. */
+  readonly timeScale: number;
+}
+
+export interface BoardRecord {
+  readonly id: string;
+  readonly description: string;
+  readonly kind: BoardKind;
+  readonly openocd: OpenOcdSpec;
+  readonly target: TargetSpec;
+  readonly qspi: QspiSpec;
+  readonly uart: UartSpec;
+  readonly power: PowerSpec;
+  readonly reset: ResetSpec;
+  readonly allows: AllowsSpec;
+  /** Present exactly when kind is 'virtual'. */
+  readonly virtual?: VirtualSpec;
+  /** Where the entry came from, for messages: the boards file and its JSON path. */
+  readonly source: { readonly file: string; readonly jsonPath: string };
+}
+
+export interface BoardInventory {
+  /** Absolute path of the boards file. */
+  readonly file: string;
+  readonly boards: readonly BoardRecord[];
+}

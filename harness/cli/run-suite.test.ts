@@ -1,0 +1,268 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { REPO_ROOT } from '../boards/select.js';
+import { formatSummary } from './run-suite.js';
+
+const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
+const EXIT_CODES = join(REPO_ROOT, 'harness', 'exit-codes.ts');
+
+const FIXTURES: Record<string, string> = {
+  'pass.test.ts': `
+    describe('fixture pass', () => {
+      it('passes', () => {});
+      it.skip('is skipped', () => {});
+    });`,
+  'verdict.test.ts': `
+    import { expect } from 'chai';
+    describe('fixture verdict', () => {
+      it('finds the flash not cleared', () => { expect(0x00, 'flash not cleared: sector 3').to.equal(0xff); });
+    });`,
+  'broken.test.ts': `
+    import { NoVerdictError } from ${JSON.stringify(EXIT_CODES)};
+    describe('fixture broken', () => {
+      it('cannot reach openocd', () => { throw new NoVerdictError('openocd died before the erase finished'); });
+    });`,
+  'assert-word.test.ts': `
+    import { NoVerdictError } from ${JSON.stringify(EXIT_CODES)};
+    describe('fixture assert word', () => {
+      it('cannot release reset', () => { throw new NoVerdictError('NRST stays asserted: the probe cannot release reset'); });
+    });`,
+  'typeerror.test.ts': `
+    describe('fixture typeerror', () => {
+      it('has a bug in the spec', () => { (undefined as unknown as { x: () => void }).x(); });
+    });`,
+  'hook.test.ts': `
+    import { NoVerdictError } from ${JSON.stringify(EXIT_CODES)};
+    describe('fixture hook', () => {
+      before(() => { throw new NoVerdictError('probe not found'); });
+      it('never runs', () => {});
+    });`,
+  'syntax.test.ts': `describe('x', () => { it('y', () => { ) });`,
+  'hang.spec.ts': `
+    describe('fixture hang', () => {
+      it('waits forever', () => new Promise(() => { console.log('hanging'); }));
+    });`,
+  'board.spec.ts': `
+    import { expect } from 'chai';
+    describe('fixture spec', () => {
+      it('sees the chosen board', () => { expect(process.env.HIL_BOARD).to.equal('bench-1'); });
+    });`,
+};
+
+function boardsFile(dir: string): string {
+  writeFileSync(join(dir, 'bench.cfg'), '# bench\n');
+  const file = join(dir, 'boards.json');
+  const board = {
+    id: 'bench-1',
+    description: 'a bench board',
+    kind: 'real',
+    openocd: { configs: ['bench.cfg'] },
+    target: { mcu: 'STM32H745', core: 'cm7' },
+    qspi: { bank: 'stm32h7x.qspi', base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' },
+    uart: { path: '/dev/ttyACM0', baud: 115200 },
+    power: { type: 'none' },
+    reset: { srst: true },
+    allows: { massErase: true, powerCut: false },
+  };
+  writeFileSync(file, JSON.stringify({ boards: [board] }));
+  return file;
+}
+
+describe('suite runner and hil CLI (harness/cli)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let lockDir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-runner-'));
+    lockDir = join(dir, 'locks');
+    mkdirSync(lockDir);
+    // Fixture files import chai; resolve it from the repository's node_modules.
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    for (const [name, text] of Object.entries(FIXTURES)) writeFileSync(join(dir, name), text);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function hil(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; lastLines: string[] } {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, HIL_LOCK_DIR: lockDir, HIL_BOARD: '', HIL_BOARDS: '', ...env },
+      timeout: 50_000,
+    });
+    const lines = run.stdout.trimEnd().split('\n');
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, lastLines: lines.slice(-2) };
+  }
+
+  function test(files: string[]): ReturnType<typeof hil> {
+    return hil(['test', '--results-dir', join(dir, 'results'), ...files]);
+  }
+
+  it('all checks passed: exit 0, and the closing lines are exactly "broken: 0" then "suite: 1 passed, 0 failed, 1 skipped"', () => {
+    const run = test(['pass.test.ts']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.lastLines).to.deep.equal(['broken: 0', 'suite: 1 passed, 0 failed, 1 skipped']);
+  });
+
+  it('a chai assertion failure is a verdict: exit 1', () => {
+    const run = test(['pass.test.ts', 'verdict.test.ts']);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.lastLines).to.deep.equal(['broken: 0', 'suite: 1 passed, 1 failed, 1 skipped']);
+  });
+
+  it('a NoVerdictError is broken: exit 2, counted in failed and named', () => {
+    const run = test(['pass.test.ts', 'broken.test.ts']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.lastLines).to.deep.equal(['broken: 1', 'suite: 1 passed, 1 failed, 1 skipped']);
+    expect(run.stdout).to.include('broken: fixture broken cannot reach openocd: openocd died before the erase finished');
+  });
+
+  it('any other error (a TypeError in a spec) and a failing before hook are broken too', () => {
+    const run = test(['typeerror.test.ts', 'hook.test.ts']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.lastLines).to.deep.equal(['broken: 2', 'suite: 0 passed, 2 failed, 0 skipped']);
+  });
+
+  it('a verdict outranks breakage elsewhere: exit 1 with the broken count printed', () => {
+    const run = test(['verdict.test.ts', 'broken.test.ts']);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.lastLines).to.deep.equal(['broken: 1', 'suite: 0 passed, 2 failed, 0 skipped']);
+  });
+
+  it('writes Allure results, environment.properties and categories.json; broken tests have status broken', () => {
+    const resultsDir = join(dir, 'results');
+    rmSync(resultsDir, { recursive: true, force: true });
+    const run = hil(['test', '--results-dir', resultsDir, 'verdict.test.ts', 'broken.test.ts', 'assert-word.test.ts']);
+    expect(run.status).to.equal(1);
+    expect(existsSync(join(resultsDir, 'environment.properties'))).to.equal(true);
+    const categories = JSON.parse(readFileSync(join(resultsDir, 'categories.json'), 'utf8')) as { name: string }[];
+    expect(categories.map((c) => c.name)).to.include('infrastructure broken');
+    const statuses = readdirSync(resultsDir)
+      .filter((f) => f.endsWith('-result.json'))
+      .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as { name: string; status: string })
+      .map((r) => `${r.name}: ${r.status}`)
+      .sort();
+    // "asserted" in a NoVerdictError's message: allure-mocha alone would call it failed.
+    expect(statuses).to.deep.equal(['cannot reach openocd: broken', 'cannot release reset: broken', 'finds the flash not cleared: failed']);
+  });
+
+  it('a test file that does not load is no verdict: exit 2', () => {
+    const run = test(['syntax.test.ts']);
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.include('test files failed to load');
+  });
+
+  it('globs are expanded by the runner', () => {
+    const run = test(['p*.test.ts']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.lastLines[1]).to.equal('suite: 1 passed, 0 failed, 1 skipped');
+  });
+
+  it('bad arguments: message and exit 2', () => {
+    for (const args of [['test', '--bogus'], ['test', '--unit-only', '--specs-only'], ['test', 'missing.test.ts'], ['frobnicate'], [], ['boards', 'extra']]) {
+      const run = hil(args);
+      expect(run.status, args.join(' ')).to.equal(2);
+      expect(run.stderr, args.join(' ')).to.match(/hil|usage/);
+    }
+    const unknownCommand = hil(['frobnicate']);
+    expect(unknownCommand.stderr).to.include('unknown command "frobnicate"');
+    const both = hil(['test', '--unit-only', '--specs-only']);
+    expect(both.stderr).to.include('--unit-only and --specs-only exclude each other');
+  });
+
+  it('no matching test files is no verdict: exit 2', () => {
+    const run = test(['nothing/**/*.test.ts']);
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.include('no test files matched');
+  });
+
+  it('--help prints the subcommands and exits 0', () => {
+    const run = hil(['--help']);
+    expect(run.status).to.equal(0);
+    expect(run.stdout).to.include('test').and.include('boards');
+  });
+
+  describe('specs: board choice and lock', () => {
+    let file: string;
+    before(() => {
+      file = boardsFile(dir);
+    });
+
+    it('passes the chosen board to the specs and releases its lock at the end', () => {
+      const run = hil(['test', '--board', 'bench-1', '--boards', file, '--results-dir', join(dir, 'results'), 'board.spec.ts']);
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      expect(run.lastLines[1]).to.equal('suite: 1 passed, 0 failed, 0 skipped');
+      expect(existsSync(join(lockDir, 'bench-1.lock'))).to.equal(false);
+      const env = readFileSync(join(dir, 'results', 'environment.properties'), 'utf8');
+      expect(env).to.include('board=bench-1');
+    });
+
+    it('HIL_BOARD / HIL_BOARDS choose the board just like the flags', () => {
+      const run = hil(['test', '--results-dir', join(dir, 'results'), 'board.spec.ts'], { HIL_BOARD: 'bench-1', HIL_BOARDS: file });
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+    });
+
+    it('a busy board fails at once with exit 2, naming the holder', () => {
+      // This test process is alive, so a lock naming it is held.
+      const holder = { boardId: 'bench-1', pid: process.pid, since: '2026-01-01T00:00:00.000Z', command: 'other run', host: hostname(), token: 'held' };
+      writeFileSync(join(lockDir, 'bench-1.lock'), JSON.stringify(holder));
+      try {
+        const run = hil(['test', '--board', 'bench-1', '--boards', file, 'board.spec.ts']);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include(`board bench-1 is in use by pid ${process.pid} (since 2026-01-01T00:00:00.000Z`);
+      } finally {
+        rmSync(join(lockDir, 'bench-1.lock'), { force: true });
+      }
+    });
+
+    it('SIGINT during a run: no verdict (exit 2) and the board lock is released', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'test', '--board', 'bench-1', '--boards', file, '--results-dir', join(dir, 'results'), 'hang.spec.ts'], {
+        cwd: dir,
+        env: { ...process.env, HIL_LOCK_DIR: lockDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (c: Buffer) => {
+            if (c.toString().includes('hanging')) resolve();
+          });
+          child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${stderr}`)));
+        });
+        expect(existsSync(join(lockDir, 'bench-1.lock')), 'held during the run').to.equal(true);
+        child.kill('SIGINT');
+        const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+        expect(code).to.equal(2);
+        expect(stderr).to.include('interrupted by SIGINT: no verdict');
+        expect(existsSync(join(lockDir, 'bench-1.lock')), 'released').to.equal(false);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+
+    it('an unknown board id is no verdict: exit 2 listing the known ids', () => {
+      const run = hil(['test', '--board', 'bench-9', '--boards', file, 'board.spec.ts']);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.include('unknown board "bench-9" (from --board)').and.include('known boards: bench-1');
+    });
+
+    it('hil boards lists the inventory; --json prints the records', () => {
+      const text = hil(['boards', '--boards', file]);
+      expect(text.status).to.equal(0);
+      expect(text.stdout).to.include('bench-1').and.include('[real]').and.include('massErase=yes powerCut=no');
+      const json = hil(['boards', '--json', '--boards', file]);
+      expect(json.status).to.equal(0);
+      const parsed = JSON.parse(json.stdout) as { boards: { id: string; openocd: { configs: string[] } }[] };
+      expect(parsed.boards[0]!.id).to.equal('bench-1');
+      expect(parsed.boards[0]!.openocd.configs).to.deep.equal([join(dir, 'bench.cfg')]);
+    });
+  });
+
+  it('formatSummary: broken line first, then the suite line', () => {
+    expect(formatSummary({ passed: 12, failed: 0, broken: 0, skipped: 1 })).to.deep.equal(['broken: 0', 'suite: 12 passed, 0 failed, 1 skipped']);
+  });
+});
