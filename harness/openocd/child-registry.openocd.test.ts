@@ -39,7 +39,7 @@ describe('child registry: OpenOCD does not outlive the Node process that started
 
   for (const mode of ['exit', 'signal'] as const) {
     it(mode === 'exit' ? 'process.exit() kills the live OpenOCD child' : 'SIGTERM to the Node process kills the live OpenOCD child', async () => {
-      const helper = spawn(process.execPath, ['--import', 'tsx', HELPER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const helper = spawn(process.execPath, ['--import', 'tsx', HELPER, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
       const helperExit = new Promise<{ code: number | null; signal: string | null }>((resolve) => helper.once('exit', (code, signal) => resolve({ code, signal })));
       try {
         const pid = await new Promise<number>((resolve, reject) => {
@@ -54,6 +54,7 @@ describe('child registry: OpenOCD does not outlive the Node process that started
         openocdPids.push(pid);
         expect(isRunning(pid)).to.equal(true);
         if (mode === 'signal') helper.kill('SIGTERM');
+        else helper.stdin.write('exit\n');
         const exit = await helperExit;
         if (mode === 'exit') expect(exit.code).to.equal(3);
         else expect(exit.signal).to.equal('SIGTERM');

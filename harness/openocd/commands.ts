@@ -10,6 +10,7 @@ import {
   parseEraseSectors,
   parseFlashBanks,
   parseFlashInfo,
+  parseFlashList,
   parseFlashProbe,
   parseReadBank,
   parseReadMemory,
@@ -21,6 +22,7 @@ import {
   type EraseCheckResult,
   type FlashBankInfo,
   type FlashInfo,
+  type FlashListEntry,
   type TargetInfo,
   type TransferReport,
 } from './openocd-output.js';
@@ -123,6 +125,12 @@ export class OpenOcdCommands {
   async flashBanks(): Promise<FlashBankInfo[]> {
     const command = 'flash banks';
     return parseFlashBanks(command, await this.tcl.call(command));
+  }
+
+  /** `flash list` → every bank with its target (numbers from Jim ints, names as declared). */
+  async flashList(): Promise<FlashListEntry[]> {
+    const command = 'flash list';
+    return parseFlashList(command, await this.tcl.call(command));
   }
 
   /** `flash probe <bank>` → the driver and base OpenOCD found. */

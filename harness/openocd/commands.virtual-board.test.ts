@@ -59,6 +59,13 @@ describe('OpenOcdCommands end to end on the virtual board (OpenOCD 0.12, stmqspi
     expect((await ocd.targets()).find((t) => t.current)?.state).to.equal('halted');
   });
 
+  it('flash banks and flash list agree: stmqspi bank 2 at 0x90000000 on stm32h7x.cpu0', async () => {
+    const banks = await ocd.flashBanks();
+    const list = await ocd.flashList();
+    expect(banks.map((b) => [b.name, b.driver, b.base])).to.deep.equal(list.map((b) => [b.name, b.driver, b.base]));
+    expect(list[QSPI_BANK]).to.include({ name: 'stm32h7x.qspi', driver: 'stmqspi', base: QSPI_BASE, target: 'stm32h7x.cpu0' });
+  });
+
   it('flash probe / flash info sectors: W25Q512JV is 64 MiB in 1024 sectors of 64 KiB at 0x90000000', async () => {
     expect(await ocd.flashProbe(QSPI_BANK)).to.deep.equal({ driver: 'stmqspi', base: QSPI_BASE });
     const info = await ocd.flashInfo(QSPI_BANK, { sectors: true });

@@ -30,6 +30,8 @@ export type { CallOptions, TclCallRecord, TclRpcClientEvents, TclRpcClientOption
 export { tclCommand, tclList, tclQuote, TclQuoteError } from './tcl-quote.js';
 export type { TclWordValue } from './tcl-quote.js';
 export { FrameReader, FRAME_TERMINATOR } from './frame-reader.js';
+export type { FrameHandler } from './frame-reader.js';
+export { parseTclList, TclListParseError } from './tcl-list.js';
 export { parseNotification } from './notifications.js';
 export type { OpenOcdNotification } from './notifications.js';
 export { OpenOcdCommands, hex } from './commands.js';
@@ -38,6 +40,7 @@ export type {
   EraseCheckResult,
   FlashBankInfo,
   FlashInfo,
+  FlashListEntry,
   FlashSectorInfo,
   ImageDifference,
   TargetInfo,

@@ -4,6 +4,7 @@
  * not match throws OpenOcdOutputParseError with the command and the output.
  */
 import { OpenOcdOutputParseError } from './errors.js';
+import { parseTclList } from './tcl-list.js';
 
 export interface TargetInfo {
   readonly number: number;
@@ -67,6 +68,52 @@ export function parseFlashBanks(command: string, output: string): FlashBankInfo[
     });
   }
   return banks;
+}
+
+export interface FlashListEntry {
+  readonly name: string;
+  readonly driver: string;
+  readonly base: number;
+  readonly size: number;
+  readonly busWidth: number;
+  readonly chipWidth: number;
+  /** The target the bank belongs to (not printed by `flash banks`). */
+  readonly target: string;
+}
+
+/**
+ * `flash list` (src/flash/nor/tcl.c jim_flash_list): a Tcl list of dicts
+ * {name N driver D base B size S bus_width W chip_width C target T}, numbers in decimal.
+ */
+export function parseFlashList(command: string, output: string): FlashListEntry[] {
+  try {
+    return parseTclList(output).map((element) => {
+      const words = parseTclList(element);
+      const dict = new Map<string, string>();
+      for (let i = 0; i + 1 < words.length; i += 2) dict.set(words[i] as string, words[i + 1] as string);
+      const field = (key: string): string => {
+        const v = dict.get(key);
+        if (v === undefined) throw new Error(`no "${key}" in ${JSON.stringify(element)}`);
+        return v;
+      };
+      const num = (key: string): number => {
+        const n = Number(field(key));
+        if (!Number.isSafeInteger(n)) throw new Error(`"${key}" is not an integer in ${JSON.stringify(element)}`);
+        return n;
+      };
+      return {
+        name: field('name'),
+        driver: field('driver'),
+        base: num('base'),
+        size: num('size'),
+        busWidth: num('bus_width'),
+        chipWidth: num('chip_width'),
+        target: field('target'),
+      };
+    });
+  } catch (err) {
+    throw new OpenOcdOutputParseError(command, output, `a list of {name … driver … base … size … bus_width … chip_width … target …} (${(err as Error).message})`);
+  }
 }
 
 export interface FlashSectorInfo {

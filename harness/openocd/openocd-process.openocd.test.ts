@@ -91,6 +91,14 @@ describe('OpenOcdProcess with real OpenOCD 0.12 (no target)', function () {
     expect((err as OpenOcdStartError).lastLogLines.join('\n')).to.match(/invalid command name "no_such_config_command"/);
   });
 
+  it('notifications asked for with `noinit` (tcl_notifications needs init): OpenOcdStartError at once, not after the timeout', async () => {
+    const t0 = performance.now();
+    const err = await startOpenOcdWithoutTarget({ tcl: { notifications: true } }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(OpenOcdStartError);
+    expect((err as Error).message).to.match(/Tcl handshake failed[\s\S]*tcl_notifications' command must be used after 'init'/);
+    expect(performance.now() - t0).to.be.below(10_000);
+  });
+
   it('a missing binary is OpenOcdNotFoundError (explicit path and empty PATH)', async () => {
     const explicit = await OpenOcdProcess.start({ binary: '/nonexistent/bin/openocd' }).catch((e: unknown) => e);
     expect(explicit).to.be.instanceOf(OpenOcdNotFoundError);

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { registerChild, unregisterChild } from './child-registry.js';
-import { OpenOcdExitedError, OpenOcdStartError, OpenOcdStopError } from './errors.js';
+import { OpenOcdExitedError, OpenOcdStartError, OpenOcdStopError, TclCommandError } from './errors.js';
 import { findOpenOcd, type OpenOcdBinary } from './find-openocd.js';
 import { findFreePort } from './free-port.js';
 import { ProcessLog } from './process-log.js';
@@ -278,6 +278,12 @@ export class OpenOcdProcess extends EventEmitter<OpenOcdProcessEvents> {
         // Answers, but not as the OpenOCD we started: keep polling until ours exits.
         await client.close();
         lastError = new Error(`Tcl port ${port} answers, but not as the OpenOCD we started (token ${String(seen)})`);
+      } else if (outcome.error instanceof TclCommandError) {
+        // Our OpenOCD answered but refused a handshake command (e.g. `tcl_notifications on`
+        // before `init`): waiting will not help.
+        child.kill('SIGKILL');
+        await settlesWithin(exited, 2000);
+        throw new OpenOcdStartError(binary.path, args, null, 'SIGKILL', log.tail(30), `Tcl handshake failed: ${outcome.error.message}`, { cause: outcome.error });
       } else {
         // Refused (not listening yet): keep polling until ready, exit, or the deadline.
         lastError = outcome.error;

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { OpenOcdExitedError, TclCommandError, TclConnectionLostError, TclTimeoutError } from './errors.js';
 import type { OpenOcdNotification } from './notifications.js';
 import type { OpenOcdProcess } from './openocd-process.js';
-import { tclQuote } from './tcl-quote.js';
+import { tclQuote, TclQuoteError } from './tcl-quote.js';
 import { seededRandom, startOpenOcdWithoutTarget, startOpenOcdWithTesteeTarget } from './test-support.js';
 
 describe('TclRpcClient against real OpenOCD 0.12 (Tcl server, no target)', function () {
@@ -64,6 +64,17 @@ describe('TclRpcClient against real OpenOCD 0.12 (Tcl server, no target)', funct
   it('results with 0x1a, NUL, braces and newlines come back literally', async () => {
     const value = 'a\x1ab\x00c}{\n\r\t\x1b"$[x]\\';
     expect(await openocd.tcl.call(`return ${tclQuote(value)}`)).to.equal(value);
+  });
+
+  it('OpenOCD 0.12.0 knows `tcl_notifications` only; `tcl notifications` (newer releases) is unknown', async () => {
+    expect(await openocd.tcl.call('info commands tcl_notifications')).to.equal('tcl_notifications');
+    expect(await openocd.tcl.call('info commands tcl')).to.equal('');
+  });
+
+  it('a command with a lone UTF-16 surrogate rejects with TclQuoteError (it has no UTF-8 form)', async () => {
+    const err = await openocd.tcl.call('return \ud800').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TclQuoteError);
+    expect(await openocd.tcl.call('return fine')).to.equal('fine');
   });
 
   it('`sleep 2000` with a 200 ms timeout rejects with TclTimeoutError; the late reply is discarded', async () => {
@@ -155,6 +166,9 @@ describe('TclRpcClient against real OpenOCD 0.12: OpenOCD killed mid-call', func
     expect((err as TclConnectionLostError).command).to.equal('sleep 5000');
     expect((err as TclConnectionLostError).cause).to.be.instanceOf(OpenOcdExitedError);
     expect(await queued).to.be.instanceOf(TclConnectionLostError).and.include({ command: 'return queued' });
+    const later = await openocd.tcl.call('version').catch((e: unknown) => e);
+    expect(later).to.be.instanceOf(TclConnectionLostError);
+    expect((later as TclConnectionLostError).cause).to.be.instanceOf(OpenOcdExitedError);
     const exitError = await unexpected;
     expect(exitError.signal).to.equal('SIGKILL');
     expect(exitError.lastLogLines.join('\n')).to.match(/Listening on port \d+ for tcl connections/);

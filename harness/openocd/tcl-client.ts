@@ -106,6 +106,8 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   private outgoing: string[] = [];
   private flushScheduled = false;
   private closedReason: string | undefined;
+  /** Why the connection was lost (e.g. OpenOcdExitedError), for calls made afterwards too. */
+  private lossCause: unknown;
   private socketError: Error | undefined;
   private readonly defaultTimeoutMs: number;
   private readonly timeoutPolicy: TimeoutPolicy;
@@ -243,7 +245,7 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   private send(command: string, setup: boolean, options: CallOptions): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       if (this.closedReason !== undefined) {
-        reject(new TclConnectionLostError(command, `connection already closed: ${this.closedReason}`));
+        reject(new TclConnectionLostError(command, `connection already closed: ${this.closedReason}`, { cause: this.lossCause }));
         return;
       }
       const text = setup ? command : wrapCommand(command);
@@ -390,6 +392,7 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
         cause = err;
       }
     }
+    this.lossCause = cause;
     const waiting = this.queue.slice(this.head);
     this.queue = [];
     this.head = 0;

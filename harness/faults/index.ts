@@ -1,0 +1,18 @@
+/** harness/faults: where a run gets interrupted (fault points) and how (injectors). */
+export { FAULT_INJECTORS, FaultPointSyntaxError, formatFaultPoint, parseFaultPoint } from './fault-point.js';
+export type { EraseUnitRef, FaultInjectorKind, FaultPoint } from './fault-point.js';
+export { RunTracker } from './run-tracker.js';
+export type { InFlightCommand, RunPhase, RunSnapshot } from './run-tracker.js';
+export { createInjector, FaultInjectionError, FaultNotSupportedError, fireNow } from './injectors.js';
+export type {
+  EraseTarget,
+  FaultEnvironment,
+  FaultInjector,
+  FaultLanding,
+  FireResult,
+  InjectorKind,
+  InjectorOptions,
+  PowerCutOptions,
+} from './injectors.js';
+export { VirtualBoardControl, VirtualControlError } from './virtual-control.js';
+export type { VirtualFlashOperation } from './virtual-control.js';
