@@ -130,7 +130,7 @@ export interface RecoveryAction {
 export interface RecoveryReport {
   readonly jedecIdBefore: string;
   readonly jedecIdAfter: string;
-  readonly before: DecodedStatus | undefined;
+  readonly before: DecodedStatus;
   readonly after: DecodedStatus;
   /** What was wrong, in words. */
   readonly found: readonly string[];
@@ -178,9 +178,8 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
     await delay(1);
     jedecId = await readJedecId(target);
   }
-  let before: DecodedStatus | undefined;
   let regs = await readStatusRegisters(target);
-  before = decodeStatus(regs);
+  const before = decodeStatus(regs);
   if (before.suspended) {
     found.push(`erase/program suspended (SR2.SUS=1, ${formatStatus(regs)})`);
     await send('resume the suspended erase/program so it completes', Op.RESUME);
