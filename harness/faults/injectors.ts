@@ -77,6 +77,8 @@ export interface FaultInjector {
   readonly cutsPower: boolean;
   /** Refuses before the run touches the board (board without a switch, power cuts forbidden...). */
   preflight(env: FaultEnvironment): void;
+  /** For an erase-in-flight point: called just before the erase command is sent. */
+  prepareForErase?(env: FaultEnvironment, target: EraseTarget): Promise<void>;
   /**
    * For an erase-in-flight point: resolves at the moment to fire, after the erase command was
    * sent. Default: `delayMs` of wall time. The virtual in-chip trigger waits for the chip.
@@ -247,8 +249,15 @@ class VirtualChipPowerCut implements FaultInjector {
   readonly endsOpenOcd = false;
   readonly cutsPower = true;
   private target: EraseTarget | undefined;
+  /** Start time (chip nanos) of the newest logged operation before the erase was sent. */
+  private baselineNanos = -1;
 
   constructor(private readonly options: PowerCutOptions = {}) {}
+
+  async prepareForErase(env: FaultEnvironment): Promise<void> {
+    const ops = await env.control()!.operations();
+    this.baselineNanos = ops.reduce((max, op) => Math.max(max, op.startNanos), -1);
+  }
 
   preflight(env: FaultEnvironment): void {
     if (env.board.kind !== 'virtual') throw new FaultNotSupportedError(env.board.id, this.kind, 'only the virtual board has an in-chip trigger');
@@ -262,7 +271,7 @@ class VirtualChipPowerCut implements FaultInjector {
     const deadline = performance.now() + 10_000;
     for (;;) {
       const ops = await control.operations();
-      const erase = findErase(ops, target.offset);
+      const erase = findErase(ops, target.offset, this.baselineNanos);
       if (erase?.result === 'in-progress') break;
       if (erase && erase.result !== 'in-progress') {
         throw new FaultInjectionError(env.board.id, this.kind, `catch the erase of unit ${target.unitIndex} in flight`, `the chip's log shows it already ${erase.result} (erase too short for the trigger: raise the virtual time scale)`);
@@ -280,7 +289,7 @@ class VirtualChipPowerCut implements FaultInjector {
     const notes = ['power cut through the virtual board control socket'];
     const virtual: Record<string, unknown> = {};
     if (this.target) {
-      const record = findErase(await control.operations(), this.target.offset);
+      const record = findErase(await control.operations(), this.target.offset, this.baselineNanos);
       virtual.interruptedOperation = record;
       if (record) notes.push(`chip log: ${record.op} at 0x${record.address.toString(16)} ${record.result}${record.fraction !== undefined ? ` at ${(record.fraction * 100).toFixed(1)} %` : ''}`);
     }
@@ -293,9 +302,10 @@ class VirtualChipPowerCut implements FaultInjector {
   }
 }
 
-function findErase(ops: readonly VirtualFlashOperation[], offset: number): VirtualFlashOperation | undefined {
+function findErase(ops: readonly VirtualFlashOperation[], offset: number, afterNanos: number): VirtualFlashOperation | undefined {
   for (let i = ops.length - 1; i >= 0; i--) {
     const op = ops[i]!;
+    if (op.startNanos <= afterNanos) continue;
     if (op.op.includes('erase') && op.address <= offset && offset < op.address + op.length) return op;
   }
   return undefined;

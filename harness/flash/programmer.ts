@@ -344,6 +344,8 @@ export async function runProgrammingPlan(target: QspiTarget, image: ImageSource,
         case 'erase-interrupted': {
           tracker.phase = 'erase';
           const { command, send } = eraseCommand(step.offset);
+          const eraseTarget = { unitIndex: step.unitIndex, offset: step.offset, length: step.length, delayMs: step.delayMs };
+          await injector!.prepareForErase?.(options.faults!.env, eraseTarget);
           tracker.begin(`erase of unit ${step.unitIndex}`, command);
           const promise = send().then(() => {
             tracker.lastErasedUnit = step.unitIndex;
@@ -352,7 +354,6 @@ export async function runProgrammingPlan(target: QspiTarget, image: ImageSource,
           });
           promise.catch(() => undefined);
           current = promise;
-          const eraseTarget = { unitIndex: step.unitIndex, offset: step.offset, length: step.length, delayMs: step.delayMs };
           if (injector!.waitForEraseMoment) await injector!.waitForEraseMoment(options.faults!.env, eraseTarget);
           else await delay(step.delayMs);
           break;
