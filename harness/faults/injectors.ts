@@ -3,10 +3,11 @@
  * now (the runner calls it at the fault point), and tells the runner what it did; the runner
  * turns that and its RunTracker into a FaultLanding (where the interruption really landed).
  *
- * What OpenOCD 0.12 can and cannot do mid-command: its Tcl server runs one command at a time
- * for all connections, so a Tcl `shutdown` or `adapter assert srst` sent while a flash command
- * runs is served only after that command returns; the landing says so. SIGKILL and a power cut
- * act at once.
+ * Tcl-based injectors (`shutdown`, `adapter assert srst`) go over a second Tcl connection, so
+ * they are not queued behind the command being interrupted on the main one; when OpenOCD serves
+ * them relative to a running flash command is OpenOCD's business, so the landing records when
+ * the injector was done and when the in-flight command settled. SIGKILL and a power cut act at
+ * once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BoardRecord } from '../boards/types.js';
@@ -105,6 +106,10 @@ export interface FaultLanding {
   readonly inFlightCommand: string | undefined;
   /** What became of it: it failed (interrupted), or finished before the fault took effect. */
   readonly inFlightOutcome: 'interrupted' | 'completed' | 'none';
+  /** Milliseconds from the start of the run until the in-flight command settled (if there was one). */
+  readonly inFlightSettledAtMs?: number;
+  /** Milliseconds from the start of the run until the injector had done its work. */
+  readonly injectorDoneAtMs: number;
   readonly notes: readonly string[];
   readonly virtual?: Record<string, unknown>;
 }
@@ -148,6 +153,7 @@ class TclShutdown implements FaultInjector {
   async fire(env: FaultEnvironment): Promise<FireResult> {
     const proc = env.openOcdProcess();
     proc?.expectExit();
+    const firedAt = performance.now();
     const side = await env.openSideChannel();
     const sentAt = performance.now();
     try {
@@ -165,7 +171,8 @@ class TclShutdown implements FaultInjector {
     if (proc) await Promise.race([proc.exited, delay(10_000)]);
     return {
       notes: [
-        `Tcl shutdown answered ${answeredMs.toFixed(0)} ms after it was sent (OpenOCD serves one Tcl command at a time: a running flash command finishes first)`,
+        `second Tcl connection ready ${(sentAt - firedAt).toFixed(0)} ms after firing (OpenOCD answers a new connection only between commands)`,
+        `Tcl shutdown answered ${answeredMs.toFixed(0)} ms after it was sent`,
         proc ? `OpenOCD pid ${proc.pid ?? '?'} ${proc.running ? 'still running after 10 s' : 'exited'}` : 'external OpenOCD: exit not observed',
       ],
     };
@@ -184,6 +191,7 @@ class AssertSrst implements FaultInjector {
   }
 
   async fire(env: FaultEnvironment): Promise<FireResult> {
+    const firedAt = performance.now();
     const side = await env.openSideChannel();
     const sentAt = performance.now();
     try {
@@ -193,7 +201,8 @@ class AssertSrst implements FaultInjector {
       await side.call('adapter deassert srst');
       return {
         notes: [
-          `NRST asserted ${assertedAfter.toFixed(0)} ms after the request (served after any running OpenOCD command), held ${this.holdMs} ms, released`,
+          `second Tcl connection ready ${(sentAt - firedAt).toFixed(0)} ms after firing (OpenOCD answers a new connection only between commands)`,
+          `NRST asserted ${assertedAfter.toFixed(0)} ms after the request, held ${this.holdMs} ms, released`,
           'MCU reset only: the W25Q512JV keeps power, so an erase or program it was running goes on',
         ],
       };
@@ -348,6 +357,7 @@ export async function fireNow(env: FaultEnvironment, injector: FaultInjector, de
     elapsedMs: Math.round(performance.now() - started),
     inFlightCommand: undefined,
     inFlightOutcome: 'none',
+    injectorDoneAtMs: Math.round(performance.now() - started),
     notes: result.notes,
     ...(result.virtual ? { virtual: result.virtual } : {}),
   };

@@ -236,18 +236,17 @@ export async function runProgrammingPlan(target: QspiTarget, image: ImageSource,
     const phase = tracker.phase;
     const pending = current;
     firing = (async () => {
+      let settledAt: number | undefined;
+      const outcomePromise = pending?.then(
+        () => ((settledAt = tracker.elapsedMs()), 'completed' as const),
+        () => ((settledAt = tracker.elapsedMs()), 'interrupted' as const),
+      );
       const result = await injector!.fire(options.faults!.env);
+      const injectorDoneAt = tracker.elapsedMs();
       let outcome: FaultLanding['inFlightOutcome'] = 'none';
-      if (inFlight && pending) {
+      if (inFlight && outcomePromise) {
         // Bounded: after a power cut OpenOCD may take its own timeouts to give up.
-        const settled = await Promise.race([
-          pending.then(
-            () => 'completed' as const,
-            () => 'interrupted' as const,
-          ),
-          delay(30_000).then(() => 'interrupted' as const),
-        ]);
-        outcome = settled;
+        outcome = await Promise.race([outcomePromise, delay(30_000).then(() => 'interrupted' as const)]);
       }
       const snap = tracker.snapshot();
       landing = {
@@ -261,6 +260,8 @@ export async function runProgrammingPlan(target: QspiTarget, image: ImageSource,
         elapsedMs: Math.round(firedAt * 10) / 10,
         inFlightCommand: inFlight?.command,
         inFlightOutcome: outcome,
+        ...(settledAt !== undefined && inFlight ? { inFlightSettledAtMs: Math.round(settledAt * 10) / 10 } : {}),
+        injectorDoneAtMs: Math.round(injectorDoneAt * 10) / 10,
         notes: result.notes,
         ...(result.virtual ? { virtual: result.virtual } : {}),
       };

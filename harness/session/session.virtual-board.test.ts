@@ -1,0 +1,310 @@
+/**
+ * BoardSession, programming, fault injectors, inspection and recovery end to end: real OpenOCD
+ * 0.12 driving the virtual STM32H745 + W25Q512JV. Verdicts use only what OpenOCD shows; the
+ * control socket is used for the virtual-only in-chip trigger and as extra evidence.
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { selectBoard } from '../boards/index.js';
+import { parseFaultPoint } from '../faults/index.js';
+import { FlashProtectedError, Op, type ProgressEvent } from '../flash/index.js';
+import { BoardSession, SessionInterruptedError } from '../session.js';
+import { descendantsOf, isAlive } from './testing/process-tree.js';
+
+const BOARD = selectBoard({ boardId: 'virtual-h745' }).board;
+const KIB = 1024;
+
+describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)', function () {
+  this.timeout(120_000);
+  let lockDir: string;
+
+  before(async () => {
+    lockDir = await mkdtemp(join(tmpdir(), 'hil-session-locks-'));
+  });
+  after(async () => {
+    await rm(lockDir, { recursive: true, force: true });
+  });
+
+  describe('bring-up and teardown', () => {
+    it('open health-checks (target examined, stmqspi probe, JEDEC EF 40 20, UART open); close leaves no process, lock or tty behind', async () => {
+      const before = descendantsOf(process.pid);
+      const session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir });
+      let started: number[] = [];
+      let uartPath = '';
+      try {
+        expect(session.health?.ok).to.equal(true);
+        expect(session.health?.checks.map((c) => c.check)).to.deep.equal(['OpenOCD answers', 'target examined', 'QSPI bank probed', 'QSPI JEDEC id', 'UART open']);
+        expect(session.health?.jedecId).to.equal('ef4020');
+        expect(session.state).to.equal('flash-ready');
+        started = descendantsOf(process.pid).filter((p) => !before.includes(p));
+        expect(started).to.include(session.openOcdProcess!.pid!);
+        expect(started).to.include(session.virtual!.pid);
+        uartPath = session.uart.path;
+        expect(await readdir(lockDir)).to.have.length(1);
+        expect(session.evidence.tclTranscriptText()).to.match(/stmqspi cmd stm32h7x\.qspi 3 0x9f/);
+      } finally {
+        await session.close();
+      }
+      expect(started.filter(isAlive), 'processes still alive after close').to.deep.equal([]);
+      expect(await readdir(lockDir)).to.deep.equal([]);
+      expect(existsSync(uartPath)).to.equal(false);
+      expect(session.evidence.openOcdLogText()).to.match(/Open On-Chip Debugger 0\.12\.0/);
+      // A closed session fails fast, naming why.
+      let error: unknown;
+      try {
+        await session.flash.program(new Uint8Array(16));
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message).to.match(/closed/);
+    });
+
+    it('SIGINT to a Node process holding a session tears it down: OpenOCD, virtual board and socat exit', async function () {
+      const require = createRequire(import.meta.url);
+      const script = fileURLToPath(new URL('./testing/hold-session.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, script, lockDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out.split('\n')[0]!);
+          });
+          child.once('exit', (code) => reject(new Error(`holder exited early (${code}): ${stderr}`)));
+        });
+        const info = JSON.parse(line) as { openocd: number; board: number; descendants: number[] };
+        expect(info.descendants).to.include.members([info.openocd, info.board]);
+        expect(info.descendants.length).to.be.greaterThan(2); // socat for the UART and relay ptys
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+        child.kill('SIGINT');
+        expect(await exited).to.equal('SIGINT');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(info.descendants.filter(isAlive), `left behind; holder stderr: ${stderr}`).to.deep.equal([]);
+        expect(await readdir(lockDir)).to.deep.equal([]);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+  });
+
+  describe('programming and fault injectors (one session, timeScale 0.001)', () => {
+    let session: BoardSession;
+    before(async () => {
+      session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir });
+    });
+    after(async () => {
+      await session?.close();
+    });
+
+    it('harness plan: 64 KiB erase, 4 KiB write_bank chunks, verify_image; progress reports bytes, units and phase', async () => {
+      const image = randomBytes(16 * KIB);
+      const events: ProgressEvent[] = [];
+      const result = await session.flash.program(image, { chunkSize: 4 * KIB, onProgress: (e) => events.push(e) });
+      expect(result.completed).to.equal(true);
+      expect(result.verify?.ok).to.equal(true);
+      expect(events.map((e) => `${e.phase}:${e.bytesWritten}:${e.unitsErased}/${e.totalUnits}`)).to.deep.equal(['erase:0:1/1', 'write:4096:1/1', 'write:8192:1/1', 'write:12288:1/1', 'write:16384:1/1', 'done:16384:1/1']);
+      expect(result.erases[0]!.plausibility.plausible, result.erases[0]!.plausibility.explanation).to.equal(true);
+      const map = await session.flash.sectorMap({ expected: image });
+      expect(map.map.clean).to.equal(true);
+      expect(map.unitsReadBack).to.deep.equal([]); // one on-target compare settled it
+    });
+
+    it('OpenOCD\'s own path (reset init, write_image erase, verify_image) and `program` both leave the image', async () => {
+      const image = randomBytes(8 * KIB);
+      const file = join(session.flash.target.workDir, 'user.bin');
+      await (await import('node:fs/promises')).writeFile(file, image);
+      const user = await session.flash.programWithOpenOcd(file, { offset: 64 * KIB });
+      expect(user.steps.map((s) => s.command.split(' ').slice(0, 2).join(' '))).to.deep.equal(['reset init', 'flash write_image', 'verify_image /tmp']);
+      expect(user.verified).to.equal(true);
+      const baseline = await session.flash.programWithProgramCommand(file, { offset: 128 * KIB });
+      expect(baseline.ok, baseline.output).to.equal(true);
+      expect((await session.flash.compare(128 * KIB, image)).matches).to.equal(true);
+    });
+
+    it('kill-openocd at write:50% lands after 8192 acknowledged bytes; reconnect() starts the next run, which completes', async () => {
+      const image = randomBytes(16 * KIB);
+      const result = await session.flash.program(image, { faultPoint: parseFaultPoint('write:50%'), injector: 'kill-openocd' });
+      expect(result.completed).to.equal(false);
+      expect(result.landing).to.include({ injector: 'kill-openocd', point: 'write:50%', phase: 'write', lastAckedByte: 8192, lastErasedUnit: 0 });
+      expect(session.openOcdProcess).to.equal(undefined === session.openOcdProcess ? undefined : session.openOcdProcess);
+      let refused: unknown;
+      try {
+        await session.flash.program(image);
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).to.be.instanceOf(SessionInterruptedError);
+      expect((await session.reconnect()).ok).to.equal(true);
+      const next = await session.flash.program(image);
+      expect(next.verify?.ok).to.equal(true);
+    });
+
+    it('kill-openocd at time:250ms fires mid-command: the write in flight is recorded as interrupted', async () => {
+      const result = await session.flash.program(randomBytes(32 * KIB), { faultPoint: parseFaultPoint('time:250ms'), injector: 'kill-openocd' });
+      expect(result.landing?.inFlightCommand).to.match(/^flash (write_bank|erase_sector)/);
+      expect(result.landing?.inFlightOutcome).to.equal('interrupted');
+      expect(result.landing!.elapsedMs).to.be.within(250, 400);
+      await session.reconnect();
+    });
+
+    it('tcl-shutdown after erasing the first unit: OpenOCD exits, nothing was written', async () => {
+      const proc = session.openOcdProcess!;
+      const result = await session.flash.program(randomBytes(8 * KIB), { faultPoint: parseFaultPoint('erase:after:first'), injector: 'tcl-shutdown' });
+      expect(result.landing).to.include({ injector: 'tcl-shutdown', phase: 'erase', lastErasedUnit: 0, lastAckedByte: 0 });
+      expect(proc.running).to.equal(false);
+      await session.reconnect();
+      expect((await session.flash.blankCheck({ offset: 0, length: 64 * KIB })).blank).to.equal(true);
+    });
+
+    it('srst after 4096 bytes: MCU reset only, OpenOCD keeps serving; the next run needs no reconnect', async () => {
+      const image = randomBytes(8 * KIB);
+      const result = await session.flash.program(image, { faultPoint: parseFaultPoint('write:4096'), injector: 'srst' });
+      expect(result.landing).to.include({ injector: 'srst', lastAckedByte: 4096 });
+      expect(session.interrupted).to.equal(undefined);
+      expect(session.state).to.equal('powered');
+      expect((await session.flash.program(image)).verify?.ok).to.equal(true);
+    });
+
+    it('power-cut through the board\'s relay after 4096 bytes: written data stays, the rest is erased', async () => {
+      const image = randomBytes(8 * KIB);
+      const result = await session.flash.program(image, { faultPoint: parseFaultPoint('write:4096'), injector: 'power-cut' });
+      expect(result.landing).to.include({ injector: 'power-cut', lastAckedByte: 4096 });
+      expect(result.landing?.notes.join(' ')).to.match(/serial relay .* channel 1/);
+      await session.reconnect();
+      const map = await session.flash.sectorMap({ expected: image });
+      expect(map.map.sectors.slice(0, 2).map((s) => s.state)).to.deep.equal(['match', 'erased']);
+    });
+
+    it('sector map after a write cut at byte 6144: sector 0 match, sector 1 partial, sectors 2-3 erased (SVG shows it)', async () => {
+      const image = randomBytes(16 * KIB);
+      await session.flash.program(image, { faultPoint: parseFaultPoint('write:6144'), injector: 'kill-openocd' });
+      await session.reconnect();
+      const result = await session.flash.sectorMap({ expected: image });
+      expect(result.map.sectors.slice(0, 4).map((s) => s.state)).to.deep.equal(['match', 'partial', 'erased', 'erased']);
+      expect(result.map.sectors.slice(4).every((s) => s.state === 'match')).to.equal(true); // rest of the unit: blank as expected
+      expect(result.unitsReadBack).to.deep.equal([0]);
+      expect(result.svg).to.match(/data-offset="0x00001000" data-state="partial"/);
+      expect(result.svg).to.match(/partial: 1/);
+    });
+
+    it('sector map after a fault before erasing unit 1: unit 0 erased, the old image\'s sector in unit 1 stale', async () => {
+      const old = randomBytes(68 * KIB);
+      expect((await session.flash.program(old, { chunkSize: 32 * KIB })).verify?.ok).to.equal(true);
+      const image = randomBytes(68 * KIB);
+      const result = await session.flash.program(image, { faultPoint: parseFaultPoint('erase:before:1'), injector: 'kill-openocd' });
+      expect(result.landing).to.include({ phase: 'erase', lastErasedUnit: 0 });
+      await session.reconnect();
+      const map = (await session.flash.sectorMap({ expected: image, previous: old })).map;
+      expect(map.sectors.slice(0, 16).every((s) => s.state === 'erased')).to.equal(true);
+      expect(map.sectors[16]!.state).to.equal('stale');
+      expect(map.blocks().map((b) => b.state)).to.deep.equal(['erased', 'stale']);
+    });
+  });
+
+  describe('recovery and the in-chip trigger (one session, timeScale 1: erases take 150 ms)', () => {
+    let session: BoardSession;
+    before(async () => {
+      session = await BoardSession.open(BOARD, { timeScale: 1, lockDir, uart: false });
+    });
+    after(async () => {
+      await session?.close();
+    });
+
+    const send = (op: number, ...data: number[]): Promise<Uint8Array> => session.openocd.stmqspiCmd(BOARD.qspi.bank, 0, op, ...data);
+
+    it('deep power-down (B9h): JEDEC id unreadable; recovery releases it (ABh)', async () => {
+      await send(Op.POWER_DOWN);
+      expect(await session.flash.jedecId()).to.not.equal('ef4020');
+      const report = await session.flash.recover();
+      expect(report.found[0]).to.match(/deep power-down/);
+      expect(report.actions.map((a) => a.command)).to.include('stmqspi cmd stm32h7x.qspi 0 0xab');
+      expect(report.jedecIdAfter).to.equal('ef4020');
+    });
+
+    it('WEL left set (06h): recovery clears it with 04h', async () => {
+      await send(Op.WRITE_ENABLE);
+      expect((await session.flash.status()).writeEnabled).to.equal(true);
+      const report = await session.flash.recover();
+      expect(report.found.join()).to.match(/write enable latch/);
+      expect(report.actions.map((a) => a.command)).to.include('stmqspi cmd stm32h7x.qspi 0 0x4');
+      expect(report.after.writeEnabled).to.equal(false);
+    });
+
+    it('4-byte address mode (B7h): recovery exits it with E9h', async () => {
+      await send(Op.ENTER_4BYTE);
+      const report = await session.flash.recover();
+      expect(report.before.fourByteMode).to.equal(true);
+      expect(report.actions.map((a) => a.command)).to.include('stmqspi cmd stm32h7x.qspi 0 0xe9');
+      expect(report.after.fourByteMode).to.equal(false);
+    });
+
+    it('erase suspended (DCh then 75h): recovery resumes (7Ah) and waits until the erase finished', async () => {
+      await send(Op.WRITE_ENABLE);
+      await send(0xdc, 0x00, 0x01, 0x00, 0x00); // 64 KiB block erase at 0x10000 (4-byte address)
+      await send(Op.SUSPEND);
+      expect((await session.flash.status()).suspended).to.equal(true);
+      const report = await session.flash.recover();
+      expect(report.found.join()).to.match(/suspended/);
+      expect(report.actions.map((a) => a.command)).to.include('stmqspi cmd stm32h7x.qspi 0 0x7a');
+      expect(report.after).to.include({ suspended: false, busy: false });
+    });
+
+    it('busy (a 64 KiB erase in progress): recovery waits for BUSY=0 instead of interrupting it', async () => {
+      await send(Op.WRITE_ENABLE);
+      await send(0xdc, 0x00, 0x02, 0x00, 0x00);
+      const report = await session.flash.recover();
+      expect(report.found.join()).to.match(/busy/);
+      expect(report.actions.some((a) => a.command.startsWith('poll'))).to.equal(true);
+      expect(report.actions.map((a) => a.command)).to.not.include('stmqspi cmd stm32h7x.qspi 0 0x99');
+      expect(report.after.busy).to.equal(false);
+    });
+
+    it('BP bits set (06h, 01h 04h): diagnosis names the protected top 64 KiB; programming there is refused; recovery does not clear it', async () => {
+      await send(Op.WRITE_ENABLE);
+      await send(Op.WRITE_SR1, 0x04);
+      await new Promise((r) => setTimeout(r, 50)); // tW of the non-volatile status write
+      try {
+        const diagnosis = await session.flash.diagnoseProtection();
+        expect(diagnosis.protected).to.equal(true);
+        expect(diagnosis.sectors).to.deep.equal([{ first: 16368, last: 16383 }]);
+        let error: unknown;
+        try {
+          await session.flash.program(new Uint8Array(4 * KIB), { offset: 64 * 1024 * 1024 - 64 * KIB });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).to.be.instanceOf(FlashProtectedError);
+        expect((error as Error).message).to.match(/SR1=0x04/);
+        const report = await session.flash.recover();
+        expect(report.protection.protected).to.equal(true);
+        expect(report.after.blockProtect).to.equal(1);
+      } finally {
+        await send(Op.WRITE_ENABLE);
+        await send(Op.WRITE_SR1, 0x00);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await session.flash.diagnoseProtection()).protected).to.equal(false);
+    });
+
+    it('virtual-chip-power-cut while unit 0\'s erase is in flight: the chip logs it interrupted; the map shows half-erased sectors', async () => {
+      const old = randomBytes(8 * KIB);
+      await session.flash.program(old);
+      const result = await session.flash.program(randomBytes(8 * KIB), { faultPoint: parseFaultPoint('erase-in-flight:first:50ms'), injector: 'virtual-chip-power-cut' });
+      const record = result.landing?.virtual?.interruptedOperation as { result: string; fraction: number };
+      expect(record.result).to.equal('interrupted');
+      expect(record.fraction).to.be.within(0.1, 0.9);
+      await session.reconnect();
+      const map = await session.flash.sectorMap({ expected: old, previous: old, title: 'after a power cut mid-erase' });
+      expect(map.map.sectors.slice(0, 2).map((s) => s.state)).to.deep.equal(['half-erased', 'half-erased']);
+    });
+  });
+});
