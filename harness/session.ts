@@ -30,10 +30,11 @@ import { VirtualBoardControl } from './faults/virtual-control.js';
 import { W25Q512JV } from './flash/chips.js';
 import { QspiFlash } from './flash/qspi-flash.js';
 import type { QspiTarget } from './flash/qspi-target.js';
+import type { RecoveryReport } from './flash/recovery.js';
 import { OpenOcdCommands, OpenOcdProcess, TclRpcClient, type CallOptions, type TclCaller } from './openocd/index.js';
 import { openPowerSwitch, type PowerSwitch } from './power/power-switch.js';
 import { UartConsole } from './serial/uart-console.js';
-import { HealthCheckError, SessionInterruptedError, SessionStateError } from './session/errors.js';
+import { HealthCheckError, SessionError, SessionInterruptedError, SessionStateError } from './session/errors.js';
 import { SessionEvidence, type HealthCheckEntry, type HealthReport } from './session/evidence.js';
 import { Lifecycle, type SessionState } from './session/lifecycle.js';
 import { trackForSignals, untrackForSignals } from './session/signals.js';
@@ -69,6 +70,12 @@ export interface BoardSessionOptions {
   readonly openOcdExtraArgs?: readonly string[];
   /** Close on SIGINT/SIGTERM (default true). */
   readonly handleSignals?: boolean;
+  /**
+   * When the health check fails at the QSPI steps (reset init, probe, JEDEC id), run
+   * `flash.recover()` and check again instead of failing (default false). The recovery report
+   * is kept in `session.recovery`.
+   */
+  readonly recoverOnOpen?: boolean;
   /** Injector options used by `faults.injector(kind)` and `faults.fire(kind)`. */
   readonly injectors?: InjectorOptions;
 }
@@ -99,8 +106,11 @@ export class BoardSession {
   private virtualBoard: VirtualBoardProcess | undefined;
   private workDir = '';
   private interruptedBy: FaultLanding | undefined;
+  /** The OpenOCD (process or attached connection) that last probed the QSPI bank. */
+  private probedBy: object | undefined;
   private closing: Promise<void> | undefined;
   private healthReport: HealthReport | undefined;
+  private recoveryReport: RecoveryReport | undefined;
   private readonly timeScale: number;
 
   private constructor(
@@ -108,15 +118,25 @@ export class BoardSession {
     private readonly options: BoardSessionOptions,
   ) {
     this.timeScale = board.kind === 'virtual' ? (options.timeScale ?? board.virtual?.timeScale ?? 1) : 1;
+    // Failures of a lifecycle step are infrastructure: typed, naming the board and the command.
+    const step = (action: string, body: () => Promise<void>) => async (): Promise<void> => {
+      try {
+        await body();
+      } catch (error) {
+        if (isNoVerdictError(error)) throw error;
+        throw new SessionError(board.id, action, error instanceof Error ? error.message : String(error), { cause: error });
+      }
+    };
     this.lifecycle = new Lifecycle(board.id, {
-      powerOn: () => this.powerOnAndConnect(),
+      powerOn: step('power on and start OpenOCD', () => this.powerOnAndConnect()),
       powerOff: () => this.powerOffBoard(),
-      halt: () => this.openocd.reset('halt'),
-      flashReady: async () => {
+      halt: step('reset halt', () => this.openocd.reset('halt')),
+      flashReady: step(`reset init; flash probe ${board.qspi.bank}`, async () => {
         await this.openocd.reset('init');
         await this.openocd.flashProbe(board.qspi.bank);
-      },
-      boot: () => this.openocd.reset('run'),
+        this.probedBy = this.proc ?? this.attached;
+      }),
+      boot: step('reset run', () => this.openocd.reset('run')),
     });
     this.openocd = new OpenOcdCommands(this.tclCaller());
     const currentWorkDir = (): string => this.workDir;
@@ -131,6 +151,8 @@ export class BoardSession {
         return currentWorkDir();
       },
       ensureReady: () => this.ensure('flash-ready', 'flash'),
+      allowsMassErase: board.allows.massErase,
+      isProbed: () => this.probedBy !== undefined && this.probedBy === (this.proc ?? this.attached),
     };
     const env: FaultEnvironment = {
       board,
@@ -143,7 +165,11 @@ export class BoardSession {
       control: () => this.controlClient,
     };
     const onFired = (landing: FaultLanding, injector: FaultInjector): void => this.noteFault(landing, injector);
-    this.flash = new QspiFlash(target, { env, onFired }, { onTiming: (name, ms, ok) => this.evidence.recordTiming(`flash: ${name}`, ms, ok) });
+    this.flash = new QspiFlash(target, { env, onFired }, {
+      onTiming: (name, ms, ok) => this.evidence.recordTiming(`flash: ${name}`, ms, ok),
+      onSectorMap: (result, title) => this.evidence.sectorMaps.push({ name: `sector map ${this.evidence.sectorMaps.length + 1}${title ? ` (${title})` : ''}`, svg: result.svg, summary: result.map.summary() }),
+    });
+    this.evidence.fileDir = () => (this.workDir && !this.lifecycle.isClosed ? this.workDir : undefined);
     const landings = this.evidence.faults;
     this.faults = {
       env,
@@ -198,6 +224,11 @@ export class BoardSession {
     return this.healthReport;
   }
 
+  /** The last recovery run by `open({ recoverOnOpen })` or `reconnect({ recover })`. */
+  get recovery(): RecoveryReport | undefined {
+    return this.recoveryReport;
+  }
+
   /** The OpenOCD process the session started (undefined when attached). */
   get openOcdProcess(): OpenOcdProcess | undefined {
     return this.proc;
@@ -227,10 +258,24 @@ export class BoardSession {
   }
 
   /**
+   * Programs the MCU's internal flash (the bootloader ELF) the way a user would: `flash
+   * write_image erase <elf>`, then `verify_image <elf>`.
+   */
+  async programInternalFlash(elfFile: string): Promise<{ bytes: number; elapsedMs: number }> {
+    await this.ensure('flash-ready', 'programInternalFlash');
+    return this.evidence.time('program internal flash', async () => {
+      const t0 = performance.now();
+      const written = await this.openocd.flashWriteImage(elfFile, { erase: true });
+      await this.openocd.verifyImage(elfFile);
+      return { bytes: written.bytes, elapsedMs: performance.now() - t0 };
+    });
+  }
+
+  /**
    * The next run after a fault (or a broken session): stops what is left of OpenOCD, restores
    * power, starts OpenOCD again and health-checks. Clears the broken and interrupted marks.
    */
-  async reconnect(): Promise<HealthReport> {
+  async reconnect(options: { recover?: boolean } = {}): Promise<HealthReport> {
     if (this.lifecycle.isClosed) throw new SessionStateError(this.board.id, 'reconnect', 'closed', 'the session is closed');
     return this.evidence.time('reconnect', async () => {
       await this.stopOpenOcd();
@@ -238,8 +283,22 @@ export class BoardSession {
       this.lifecycle.force('off');
       this.interruptedBy = undefined;
       await this.lifecycle.transition('powered');
-      return this.runHealthCheck();
+      return this.healthCheckWithRecovery(options.recover ?? false);
     });
+  }
+
+  /** Health check; with `recover`, a failure at the QSPI steps runs recovery and checks again. */
+  private async healthCheckWithRecovery(recover: boolean): Promise<HealthReport> {
+    try {
+      return await this.runHealthCheck();
+    } catch (error) {
+      const qspiStep = error instanceof HealthCheckError && (error.check === 'QSPI bank probed' || error.check === 'QSPI JEDEC id');
+      if (!recover || !qspiStep) throw error;
+      this.lifecycle.clearBroken();
+      this.recoveryReport = await this.flash.recover();
+      this.lifecycle.force('powered');
+      return this.runHealthCheck();
+    }
   }
 
   /** Tears everything down in reverse order; keeps the first error, still runs every step. Idempotent. */
@@ -283,6 +342,7 @@ export class BoardSession {
         const control = await VirtualBoardControl.connect(vb.control);
         this.controlClient = control;
         this.teardown.push('virtual board control', () => control.close());
+        this.evidence.virtualBoardState = async () => ({ status: await control.status(), operations: (await control.operations()).slice(-200) });
       }
     }
     const power = await this.evidence.time('open power switch', () => openPowerSwitch(board, this.virtualBoard?.relay));
@@ -302,7 +362,7 @@ export class BoardSession {
       this.evidence.uartText = () => uart.transcriptText();
       this.teardown.push('UART', () => uart.close());
     }
-    if (this.options.healthCheck ?? true) await this.runHealthCheck();
+    if (this.options.healthCheck ?? true) await this.healthCheckWithRecovery(this.options.recoverOnOpen ?? false);
   }
 
   private async powerOnAndConnect(): Promise<void> {

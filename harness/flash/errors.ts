@@ -73,3 +73,10 @@ export class FlashVerifyError extends NoVerdictError {
     );
   }
 }
+
+/** A mass erase on a board whose entry does not allow it. */
+export class MassEraseNotAllowedError extends NoVerdictError {
+  constructor(readonly boardId: string) {
+    super(`board ${boardId} does not allow a mass erase (boards.json allows.massErase is false); erase the sectors you need instead`);
+  }
+}

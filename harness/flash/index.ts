@@ -12,7 +12,7 @@ export type { PlanInput, PlanStep, ProgrammingPlan } from './programming-plan.js
 export { SectorMap, classifySector, SECTOR_SIZE, BLOCK_SIZE, SECTOR_STATES, hex } from './sector-map.js';
 export type { BlockSummary, Expected, SectorEntry, SectorEvidence, SectorState } from './sector-map.js';
 export { renderSectorMapSvg, STATE_COLOURS } from './sector-map-svg.js';
-export { FlashOperationError, FlashProtectedError, FlashRecoveryError, FlashVerifyError } from './errors.js';
+export { FlashOperationError, FlashProtectedError, FlashRecoveryError, FlashVerifyError, MassEraseNotAllowedError } from './errors.js';
 export { makeWorkDir, writeTempFile } from './qspi-target.js';
 export type { QspiTarget } from './qspi-target.js';
 export { DEFAULT_CHUNK_SIZE, DEFAULT_ERASE_UNIT, programWithOpenOcd, programWithProgramCommand, runProgrammingPlan } from './programmer.js';

@@ -17,11 +17,15 @@ import {
   type RecoveryReport,
 } from './recovery.js';
 import { decodeStatus, type DecodedStatus } from './status-registers.js';
+import { checkEraseTime, type PlausibilityVerdict } from './erase-plausibility.js';
+import { MassEraseNotAllowedError } from './errors.js';
 import type { QspiTarget } from './qspi-target.js';
 
 export interface QspiFlashEvents {
   /** Every operation's name and duration, for the session's timings. */
   readonly onTiming?: (name: string, elapsedMs: number, ok: boolean) => void;
+  /** Every sector map taken, for the session's evidence. */
+  readonly onSectorMap?: (result: SectorMapResult, title: string | undefined) => void;
 }
 
 export class QspiFlash {
@@ -78,6 +82,22 @@ export class QspiFlash {
     });
   }
 
+  /**
+   * `stmqspi mass_erase` (chip erase C7h), refused unless the board allows it; the duration is
+   * checked against the chip's physics (the field report's clue: a chip erase done too fast).
+   */
+  massErase(): Promise<{ elapsedMs: number; output: string; plausibility: PlausibilityVerdict }> {
+    return this.timed('mass erase', async () => {
+      if (!this.target.allowsMassErase) throw new MassEraseNotAllowedError(this.target.boardId);
+      await this.ready();
+      const t0 = performance.now();
+      const output = await this.target.commands.stmqspiMassErase(this.target.bank);
+      const elapsedMs = performance.now() - t0;
+      const plausibility = checkEraseTime(this.target.chip, { bytes: this.target.chip.sizeBytes, units: 1, elapsedMs }, { timeScale: this.target.timeScale });
+      return { elapsedMs, output, plausibility };
+    });
+  }
+
   compare(offset: number, expected: Uint8Array): Promise<RegionComparison> {
     return this.timed('compare on target', async () => {
       await this.ready();
@@ -102,7 +122,9 @@ export class QspiFlash {
   sectorMap(input: SectorMapInput): Promise<SectorMapResult> {
     return this.timed('sector map', async () => {
       await this.ready();
-      return collectSectorMap(this.target, input);
+      const result = await collectSectorMap(this.target, input);
+      this.events.onSectorMap?.(result, input.title);
+      return result;
     });
   }
 

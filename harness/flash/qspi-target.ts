@@ -23,6 +23,13 @@ export interface QspiTarget {
   readonly workDir: string;
   /** Brings the target to flash-ready (halted, QSPI initialised, bank probed) before an operation. */
   readonly ensureReady?: () => Promise<void>;
+  /**
+   * True when this OpenOCD instance has probed the bank already. Recovery then skips its own
+   * `flash probe`, which would wait for a busy chip and hide that it was busy.
+   */
+  readonly isProbed?: () => boolean;
+  /** boards.json allows.massErase (default false: a mass erase is refused). */
+  readonly allowsMassErase?: boolean;
 }
 
 let fileCounter = 0;

@@ -144,6 +144,12 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   /** How long to let a busy chip finish before resetting it (default: the 64 KiB erase max, scaled, + 1 s). */
   readonly busyTimeoutMs?: number;
+  /**
+   * '3-byte' (default): leave the chip in the power-up address mode, sending E9h when ADS=1.
+   * 'any': report the mode only. The boards' reset-init (qspi_init_w25q512jv) enters 4-byte
+   * mode on purpose, so right after `reset init` the default always finds and undoes ADS=1.
+   */
+  readonly addressMode?: '3-byte' | 'any';
   /** Throw FlashProtectedError when protection is found (default false: reported only). */
   readonly failOnProtection?: boolean;
 }
@@ -167,20 +173,24 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
     actions.push({ command: 'QUADSPI controller set-up (clocks, pins, CR/DCR/CCR as qspi_init, no chip commands)', why: 'QUADSPI_CR.EN was 0 (MCU reset since the last set-up)' });
   }
   // stmqspi cmd reuses the modes of the CCR it saved at probe time; a failed probe still saves it.
-  await ocd.flashProbe(target.bank).catch(() => undefined);
+  if (!(target.isProbed?.() ?? false)) await ocd.flashProbe(target.bank).catch(() => undefined);
 
   const expectedId = target.chip.jedecId.map((b) => b.toString(16).padStart(2, '0')).join('');
   const jedecIdBefore = await readJedecId(target);
   let jedecId = jedecIdBefore;
-  if (jedecId !== expectedId) {
-    found.push(`JEDEC id reads ${jedecId}, not ${expectedId}: deep power-down (B9h) or a command in progress`);
+  let regs = await readStatusRegisters(target);
+  const before = decodeStatus(regs);
+  // A busy chip answers only status reads (the id reads FFFFFF); a chip in deep power-down
+  // answers nothing (all lines float high, status included).
+  const answersStatus = regs.sr1 !== 0xff || regs.sr2 !== 0xff;
+  if (jedecId !== expectedId && !(answersStatus && before.busy)) {
+    found.push(`JEDEC id reads ${jedecId}, not ${expectedId}${answersStatus ? '' : ' and the status registers read FF'}: deep power-down (B9h)`);
     await send('release from deep power-down', Op.RELEASE_POWER_DOWN);
     await delay(1);
     jedecId = await readJedecId(target);
+    regs = await readStatusRegisters(target);
   }
-  let regs = await readStatusRegisters(target);
-  const before = decodeStatus(regs);
-  if (before.suspended) {
+  if (decodeStatus(regs).suspended) {
     found.push(`erase/program suspended (SR2.SUS=1, ${formatStatus(regs)})`);
     await send('resume the suspended erase/program so it completes', Op.RESUME);
     regs = await readStatusRegisters(target);
@@ -199,8 +209,9 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
       await delay(1);
       regs = await readStatusRegisters(target);
     } else {
-      actions.push({ command: `poll ${formatStatus(regs)} until BUSY=0`, why: 'let the operation in progress finish' });
+      actions.push({ command: `poll status until BUSY=0 (now ${formatStatus(regs)})`, why: 'let the operation in progress finish' });
     }
+    jedecId = await readJedecId(target);
   }
   if (jedecId !== expectedId) {
     // Still no id: a software reset is the last thing short of power-cycling.
@@ -216,7 +227,7 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
     await send('clear WEL so no stray write/erase can run', Op.WRITE_DISABLE);
     regs = await readStatusRegisters(target);
   }
-  if (decodeStatus(regs).fourByteMode) {
+  if (decodeStatus(regs).fourByteMode && (options.addressMode ?? '3-byte') === '3-byte') {
     found.push(`4-byte address mode (SR3.ADS=1, ${formatStatus(regs)})`);
     await send('back to 3-byte addressing, the power-up default the bootloader assumes', Op.EXIT_4BYTE);
     regs = await readStatusRegisters(target);

@@ -3,7 +3,9 @@
  * Tcl transcript, the UART transcript, the health check, named timings and fault landings.
  * `attach()` puts it all into the current Allure test (no-op outside a reporting run).
  */
-import { attachJson, attachText } from '../report/index.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { attachFile, attachJson, attachText } from '../report/index.js';
 import type { FaultLanding } from '../faults/injectors.js';
 import type { ProcessLog } from '../openocd/index.js';
 
@@ -51,9 +53,15 @@ export class SessionEvidence {
   readonly tcl: TclTranscriptEntry[] = [];
   readonly timings: TimingEntry[] = [];
   readonly faults: FaultLanding[] = [];
+  /** Sector maps taken during the session (SVG text and one-line summary). */
+  readonly sectorMaps: { readonly name: string; readonly svg: string; readonly summary: string }[] = [];
   health: HealthReport | undefined;
+  /** Where attachment files are written (the session's work dir). */
+  fileDir: () => string | undefined = () => undefined;
   uartText: () => string = () => '';
   virtualBoardStderr: () => string = () => '';
+  /** Extra evidence from the virtual board's control socket (chip operation log); never a verdict. */
+  virtualBoardState: () => Promise<Record<string, unknown> | undefined> = () => Promise.resolve(undefined);
 
   sinceOpenMs(): number {
     return performance.now() - this.openedAt;
@@ -107,6 +115,17 @@ export class SessionEvidence {
     await attachText(`${prefix}timings`, this.timingsText());
     if (this.health) await attachJson(`${prefix}board health check`, this.health);
     if (this.faults.length > 0) await attachJson(`${prefix}fault landings`, this.faults);
+    const dir = this.fileDir();
+    for (const [i, map] of this.sectorMaps.entries()) {
+      await attachText(`${prefix}${map.name}: summary`, map.summary);
+      if (dir) {
+        const path = join(dir, `sector-map-${i + 1}.svg`);
+        await writeFile(path, map.svg);
+        await attachFile(`${prefix}${map.name}`, path, 'image/svg+xml');
+      }
+    }
+    const virtual = await this.virtualBoardState().catch((error: unknown) => ({ unavailable: error instanceof Error ? error.message : String(error) }));
+    if (virtual) await attachJson(`${prefix}virtual board: chip operation log (evidence only)`, virtual);
     const stderr = this.virtualBoardStderr();
     if (stderr) await attachText(`${prefix}virtual board stderr`, stderr);
   }
