@@ -1,18 +1,38 @@
 /**
  * `hil`: the harness command for people and CI. `tsx harness/cli.ts <command> [options]`.
- * Subcommands live in harness/cli/ and are listed in one table; later issues add program,
- * erase, blank-check, recover, report.
+ * Subcommands live in harness/cli/ and are listed in one table. Board commands on a virtual
+ * board keep its flash in .hil/virtual/<board>.flash (harness/cli/cli-session.ts).
  * Exit codes (harness/exit-codes.ts): 0 passed, 1 the board failed a check, 2 no verdict.
  */
 import { ExitCode, isNoVerdictError } from './exit-codes.js';
+import { blankCheckCommand } from './cli/blank-check-command.js';
 import { boardsCommand } from './cli/boards-command.js';
+import { bootCommand } from './cli/boot-command.js';
 import type { Command } from './cli/command.js';
+import { eraseCommand } from './cli/erase-command.js';
+import { interruptExitCode, runInterruptCleanups } from './cli/interrupt.js';
+import { mapCommand } from './cli/map-command.js';
+import { toJson } from './cli/output.js';
+import { programCommand } from './cli/program-command.js';
+import { recoverCommand } from './cli/recover-command.js';
+import { reportCommand } from './cli/report-command.js';
 import { testCommand } from './cli/test-command.js';
 import { UsageError } from './cli/usage-error.js';
+import { virtualCommand } from './cli/virtual-command.js';
+import { OpenOcdError } from './openocd/errors.js';
+import { VirtualBoardStartError } from '../fixtures/virtual-board/process-launcher.js';
 
 const commands: Readonly<Record<string, Command>> = {
   test: testCommand,
   boards: boardsCommand,
+  program: programCommand,
+  erase: eraseCommand,
+  'blank-check': blankCheckCommand,
+  map: mapCommand,
+  recover: recoverCommand,
+  boot: bootCommand,
+  virtual: virtualCommand,
+  report: reportCommand,
 };
 
 function usage(): string {
@@ -28,6 +48,10 @@ function usage(): string {
     'exit code: 0 all checks passed, 1 the board failed a check, 2 no verdict (bad input, broken harness, busy board)',
   ].join('\n');
 }
+
+let interrupted = false;
+/** Set on the first signal: resolves (exiting the process) once cleanups finished. */
+let interruptDone: Promise<void> | undefined;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -47,9 +71,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
+    // Ctrl-C closed the session under the command: the interrupt line says it all.
+    if (interrupted) return ExitCode.NoVerdict;
+    // --json promises one document on stdout: failures too.
+    if (rest.includes('--json')) {
+      const kind = error instanceof UsageError ? 'usage' : isNoVerdictError(error) || error instanceof OpenOcdError || error instanceof VirtualBoardStartError ? 'no-verdict' : 'harness-bug';
+      console.log(toJson({ command: name, error: { kind, name: (error as Error)?.name, message: (error as Error)?.message ?? String(error) }, exitCode: ExitCode.NoVerdict }));
+    }
     if (error instanceof UsageError) {
       console.error(`hil ${name}: ${error.message}\n\n${command.usage}`);
-    } else if (isNoVerdictError(error)) {
+    } else if (isNoVerdictError(error) || error instanceof OpenOcdError || error instanceof VirtualBoardStartError) {
+      // OpenOCD and virtual-board failures are the rig's, not a harness bug: their message is the cause.
       console.error(`hil ${name}: ${(error as Error).message}`);
     } else {
       console.error(`hil ${name}: unexpected error (harness bug):`, error);
@@ -58,15 +90,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Ctrl-C or a CI timeout: no verdict. process.exit runs the 'exit' hooks (board lock release);
-// a second signal kills at once.
+// Ctrl-C or a CI timeout: no verdict (except where a command ends that way: hil virtual). Open
+// sessions close first (OpenOCD stops, a virtual board saves its state file), bounded; then
+// process.exit runs the 'exit' hooks (board lock release, children killed). A second signal
+// exits at once.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`hil: interrupted by ${signal}: no verdict`);
-    process.exit(ExitCode.NoVerdict);
+  process.on(signal, () => {
+    if (interrupted) process.exit(ExitCode.NoVerdict);
+    interrupted = true;
+    const code = interruptExitCode();
+    if (code !== ExitCode.Passed) console.error(`hil: interrupted by ${signal}: no verdict`);
+    interruptDone = runInterruptCleanups().finally(() => process.exit(code));
   });
 }
 
 // exit explicitly: a spec may leave a handle open (mocha's `exit: true` habit).
 process.exitCode = await main(process.argv.slice(2));
+// After Ctrl-C the command may end before the cleanups (state file save): let them finish.
+if (interruptDone) await interruptDone;
 process.exit();

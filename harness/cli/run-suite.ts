@@ -54,6 +54,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
   // Written first, so even a run that dies half-way leaves a readable report.
   writeEnvironmentProperties(options.resultsDir, options.environment ?? {});
   writeCategories(options.resultsDir);
+  // Specs add what their sessions learn (OpenOCD version, JEDEC id) to the same file (report/evidence.ts).
+  process.env.HIL_ALLURE_RESULTS_DIR = options.resultsDir;
 
   const reporterOptions: Record<string, string> = { ...options.mocha.reporterOptions };
   const allure = options.mocha.reporter === 'allure-mocha';

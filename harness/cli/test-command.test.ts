@@ -23,7 +23,9 @@ describe('hil test arguments and default files (harness/cli/test-command)', () =
     expect(unit).to.include(join(REPO_ROOT, 'harness', 'cli', 'test-command.test.ts'));
     expect(unit.every((f) => f.endsWith('.test.ts'))).to.equal(true);
     const specs = testFiles({ unitOnly: false, specsOnly: true, files: [] }, REPO_ROOT);
-    expect(specs).to.include(join(REPO_ROOT, 'specs', 'smoke.spec.ts'));
+    // Whatever specs exist (their names change as the test plan grows), all under specs/.
+    expect(specs.length).to.be.greaterThan(0);
+    expect(specs.every((f) => f.startsWith(join(REPO_ROOT, 'specs') + '/'))).to.equal(true);
     expect(specs.every((f) => f.endsWith('.spec.ts'))).to.equal(true);
     const all = testFiles({ unitOnly: false, specsOnly: false, files: [] }, REPO_ROOT);
     expect(all).to.have.length(unit.length + specs.length);
