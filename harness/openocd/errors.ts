@@ -2,6 +2,7 @@
  * Typed failures of the OpenOCD layer. Each carries what a person needs to act: the command as
  * sent, what came back, how long it took, and for the process the last lines of its log.
  */
+import { NoVerdictError } from '../exit-codes.js';
 
 /** Clips a long text for an error message, keeping the full value on the error object. */
 function clip(text: string, max = 400): string {
@@ -12,13 +13,11 @@ function tailText(lines: readonly string[]): string {
   return lines.length === 0 ? '(no output)' : lines.join('\n');
 }
 
-/** Base class so callers can catch everything from this module with one `instanceof`. */
-export class OpenOcdError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/**
+ * Base class so callers can catch everything from this module with one `instanceof`. OpenOCD
+ * failing is the harness failing to reach a verdict, never a verdict about the board.
+ */
+export class OpenOcdError extends NoVerdictError {}
 
 /**
  * A Tcl command ran and failed: OpenOCD's `catch` gave a non-zero return code. OpenOCD sends

@@ -15,6 +15,7 @@
  */
 import type { BoardRecord } from '../boards/types.js';
 import type { BoardSession as BoardSessionType, BoardSessionOptions } from '../session.js';
+import { attachSessionEvidence } from '../report/evidence.js';
 
 export interface UseBoardSessionOptions extends BoardSessionOptions {
   /** The board, or a function choosing it when the hook runs (e.g. from --board / HIL_BOARD). */
@@ -46,7 +47,7 @@ export function useBoardSession(options: UseBoardSessionOptions): () => BoardSes
     if (!current) return;
     try {
       const failed = this.currentTest?.state === 'failed';
-      if (failed || options.attachAlways) await current.evidence.attach();
+      if (failed || options.attachAlways) await attachSessionEvidence(current);
     } finally {
       await current.close();
     }
@@ -70,7 +71,7 @@ export async function withBoardSession<T>(board: BoardRecord, options: BoardSess
   try {
     return await body(session);
   } catch (error) {
-    await session.evidence.attach().catch(() => undefined);
+    await attachSessionEvidence(session).catch(() => undefined);
     throw error;
   } finally {
     await session.close();
