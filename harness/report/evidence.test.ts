@@ -46,7 +46,14 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
       expect(recordRunEnvironment(info, dir)).to.equal(true);
       expect(recordRunEnvironment(info, dir), 'second time: nothing new').to.equal(false);
       expect(readEnvironmentProperties(dir)).to.deep.equal({ 'node.version': 'v20', host: 'ci-1', board: 'virtual-h745', 'board.kind': 'virtual', 'openocd.version': 'Open On-Chip Debugger 0.12.0', 'qspi.jedecId': 'ef4020', 'firmware.build': 'a7d28f3dc75a' });
-      expect(recordRunEnvironment(info, undefined), 'no results dir known (a hil command): nothing written').to.equal(false);
+      // Outside `hil test` (a one-shot hil command) no results directory is known.
+      const saved = process.env.HIL_ALLURE_RESULTS_DIR;
+      delete process.env.HIL_ALLURE_RESULTS_DIR;
+      try {
+        expect(recordRunEnvironment(info), 'no results dir known (a hil command): nothing written').to.equal(false);
+      } finally {
+        if (saved !== undefined) process.env.HIL_ALLURE_RESULTS_DIR = saved;
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
