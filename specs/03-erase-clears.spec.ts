@@ -1,0 +1,137 @@
+/**
+ * Spec 3, erase really clears: for every erase path the board offers, a pattern written before
+ * reads back blank afterwards (on-target compare with 0xFF per 64 KiB unit), across the 16 MiB
+ * boundary (where 4-byte addressing starts to matter) and at the last sector. Plus an erase
+ * interrupted by power loss, erased again: the half-erased sector must end fully blank.
+ */
+import { expect } from 'chai';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { W25Q512JV } from '../harness/flash/index.js';
+import { parseFaultPoint } from '../harness/faults/index.js';
+import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
+import type { BoardSession } from '../harness/session.js';
+import { skipBecause, specTimeScale } from './support/board.js';
+import { withEvidence } from './support/evidence.js';
+import { KIB, seededBytes } from './support/images.js';
+import { useSpecSession } from './support/session.js';
+
+const UNIT = 64 * KIB;
+const MIB16 = 16 * 1024 * KIB;
+const LAST_UNIT = W25Q512JV.sizeBytes - UNIT;
+const PATTERN = 4 * KIB;
+
+/** Writes a seeded 4 KiB pattern at the start of each unit and proves it is there (not blank). */
+async function patternAt(session: BoardSession, offsets: readonly number[]): Promise<void> {
+  await step(`pattern before: 4 KiB at ${offsets.map((o) => `0x${o.toString(16)}`).join(', ')}`, async () => {
+    for (const offset of offsets) {
+      const run = await session.flash.program(seededBytes(PATTERN, offset + 1), { offset, chunkSize: PATTERN });
+      expect(run.verify?.ok, `could not write the pattern at 0x${offset.toString(16)}`).to.equal(true);
+      expect((await session.flash.blankCheck({ offset, length: UNIT })).blank, 'the pattern reads blank: the check could not see data').to.equal(false);
+    }
+  });
+}
+
+async function expectBlank(session: BoardSession, range: { offset: number; length: number }, how: string): Promise<void> {
+  const result = await step(`blank check (CRC of 0xFF) 0x${range.offset.toString(16)}+0x${range.length.toString(16)}`, () => session.flash.blankCheck(range));
+  await attachJson(`blank check after ${how}`, result);
+  if (!result.blank) await session.flash.sectorMap({ expected: new Uint8Array(range.length).fill(0xff), offset: range.offset, title: `not blank after ${how}` });
+  expect(result.blank, `${VerdictPhrase.flashNotCleared}: ${how} left units ${result.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`).to.equal(true);
+}
+
+describe('Erase really clears, for every erase path', function () {
+  this.timeout(180_000);
+
+  describe('on a session at the CI time scale', () => {
+    const board = useSpecSession({ bootloader: false });
+    beforeEach(async () => {
+      await labels({ epic: 'mission', feature: 'erase really clears', severity: 'critical' });
+    });
+
+    it('`flash erase_sector` across the 16 MiB boundary (sectors 255-256) leaves both blank', async () => {
+      const session = board();
+      await withEvidence(session, async () => {
+        await patternAt(session, [MIB16 - UNIT, MIB16]);
+        const first = (MIB16 - UNIT) / UNIT;
+        const r = await step(`flash erase_sector ${first} ${first + 1}`, () => session.openocd.flashEraseSector(session.board.qspi.bank, first, first + 1));
+        await attachText('erase_sector answer', JSON.stringify(r));
+        await expectBlank(session, { offset: MIB16 - UNIT, length: 2 * UNIT }, '`flash erase_sector` across 16 MiB');
+      });
+    });
+
+    it('`flash erase_address` across the 16 MiB boundary leaves both units blank', async () => {
+      const session = board();
+      await withEvidence(session, async () => {
+        await patternAt(session, [MIB16 - UNIT, MIB16]);
+        const r = await step('flash erase_address', () => session.flash.erase(MIB16 - UNIT, 2 * UNIT));
+        await attachJson('erase_address timing', r);
+        await expectBlank(session, { offset: MIB16 - UNIT, length: 2 * UNIT }, '`flash erase_address` across 16 MiB');
+      });
+    });
+
+    it('`flash erase_sector` of the last sector (1023) leaves it blank', async () => {
+      const session = board();
+      await withEvidence(session, async () => {
+        await patternAt(session, [LAST_UNIT]);
+        await step('flash erase_sector last', () => session.openocd.flashEraseSector(session.board.qspi.bank, LAST_UNIT / UNIT, 'last'));
+        await expectBlank(session, { offset: LAST_UNIT, length: UNIT }, '`flash erase_sector` of the last sector');
+      });
+    });
+
+    it('`program`\'s own erase (write_image erase) of a 1 KiB file in the last sector clears the rest of that sector', async () => {
+      const session = board();
+      await withEvidence(session, async () => {
+        await patternAt(session, [LAST_UNIT]);
+        // Pattern in the whole unit: a second 4 KiB further in, where the new file does not reach.
+        const far = await session.flash.program(seededBytes(UNIT, 7), { offset: LAST_UNIT, chunkSize: 16 * KIB });
+        expect(far.verify?.ok).to.equal(true);
+        const data = seededBytes(KIB, 99);
+        const file = join(session.flash.target.workDir, 'last-sector.bin');
+        await writeFile(file, data);
+        const run = await step('OpenOCD program <file> verify <last sector>', () => session.flash.programWithProgramCommand(file, { offset: LAST_UNIT }));
+        await attachText('OpenOCD program output', run.output);
+        expect(run.ok, run.output).to.equal(true);
+        expect((await session.flash.compare(LAST_UNIT, data)).matches, `${VerdictPhrase.flashNotCleared}: the file did not land`).to.equal(true);
+        await expectBlank(session, { offset: LAST_UNIT + KIB, length: UNIT - KIB }, '`program`\'s erase (rest of the sector)');
+      });
+    });
+
+    it('`stmqspi mass_erase` clears the first sector, both sides of 16 MiB and the last sector, in a plausible time', async function () {
+      const session = board();
+      await parameter('allows.massErase', session.board.allows.massErase);
+      if (!session.board.allows.massErase) return skipBecause(this, 'boards.json allows.massErase is false for this board (a chip erase takes minutes and wipes everything)');
+      await withEvidence(session, async () => {
+        await patternAt(session, [0, MIB16 - UNIT, MIB16, LAST_UNIT]);
+        const r = await step('stmqspi mass_erase', () => session.flash.massErase());
+        await attachJson('mass erase timing and plausibility', r);
+        expect(r.plausibility.plausible, `${VerdictPhrase.flashNotCleared}: ${r.plausibility.explanation}`).to.equal(true);
+        for (const offset of [0, MIB16 - UNIT, MIB16, LAST_UNIT]) await expectBlank(session, { offset, length: UNIT }, '`stmqspi mass_erase`');
+      });
+    });
+  });
+
+  describe('after power loss during an erase (time scale 1: a 64 KiB erase takes ~150 ms)', () => {
+    const board = useSpecSession({ bootloader: false, timeScale: Math.max(specTimeScale(), 1) });
+
+    it('an erase cut by power loss, erased again, ends fully blank (no half-erased cell left)', async function () {
+      const session = board();
+      await labels({ epic: 'mission', feature: 'erase really clears', story: 'power loss mid-erase', severity: 'critical' });
+      const b = session.board;
+      if (!b.allows.powerCut) return skipBecause(this, 'boards.json allows.powerCut is false for this board');
+      // The virtual board can cut the chip's power while its erase is in flight; a real board uses its switch.
+      const injector = b.kind === 'virtual' ? 'virtual-chip-power-cut' : 'power-cut';
+      if (injector === 'power-cut' && b.power.type === 'none') return skipBecause(this, 'the board has no power switch (power.type none)');
+      await parameter('injector', injector);
+      await withEvidence(session, async () => {
+        const old = seededBytes(8 * KIB, 3);
+        expect((await session.flash.program(old)).verify?.ok).to.equal(true);
+        const cut = await step('erase of unit 0 cut by power loss', () => session.flash.program(seededBytes(8 * KIB, 4), { faultPoint: parseFaultPoint('erase-in-flight:first:50ms'), injector }));
+        await attachJson('fault landing', cut.landing);
+        await session.reconnect();
+        await session.flash.sectorMap({ expected: old, previous: old, title: 'after power loss mid-erase' });
+        await step('erase again: flash erase_sector 0 0', () => session.openocd.flashEraseSector(b.qspi.bank, 0, 0));
+        await expectBlank(session, { offset: 0, length: UNIT }, 'erasing a half-erased sector again');
+      });
+    });
+  });
+});

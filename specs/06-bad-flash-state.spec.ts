@@ -1,0 +1,101 @@
+/**
+ * Spec 6, the flash left in a bad state by an interrupted run (4-byte address mode, WEL set, an
+ * erase suspended, block-protect bits set). The board's own programming procedure (OpenOCD
+ * started with its config, `reset init`) followed by a normal run must either recover and verify,
+ * or stop with a precise diagnosis naming the status registers and the protected sectors; it
+ * must never report success while stale data stays in the image range.
+ */
+import { expect } from 'chai';
+import { FlashProtectedError, Op, type ProgrammingResult } from '../harness/flash/index.js';
+import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
+import type { BoardSession } from '../harness/session.js';
+import { specTimeScale } from './support/board.js';
+import { withEvidence } from './support/evidence.js';
+import { specImages } from './support/images.js';
+import { useSpecSession } from './support/session.js';
+
+const BLOCK_ERASE_64K_4BYTE = 0xdc;
+const SR1_ALL_BLOCKS_PROTECTED = 0x3c; // BP3..BP0 = 1111, TB = 0: the whole array (datasheet 7.1.3)
+
+interface BadState {
+  readonly name: string;
+  /** What an interrupted run leaves, made with raw W25Q512JV commands through `stmqspi cmd`. */
+  readonly make: (send: (op: number, ...data: number[]) => Promise<unknown>) => Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const STATES: readonly BadState[] = [
+  { name: '4-byte address mode (B7h)', make: async (send) => void (await send(Op.ENTER_4BYTE)) },
+  { name: 'write enable latch set (06h)', make: async (send) => void (await send(Op.WRITE_ENABLE)) },
+  {
+    name: 'erase of the image\'s block suspended (06h, DCh 0, 75h)',
+    make: async (send) => {
+      await send(Op.WRITE_ENABLE);
+      await send(BLOCK_ERASE_64K_4BYTE, 0x00, 0x00, 0x00, 0x00);
+      await send(Op.SUSPEND);
+    },
+  },
+  {
+    name: 'block-protect bits set over the whole array (SR1=0x3c)',
+    make: async (send) => {
+      await send(Op.WRITE_ENABLE);
+      await send(Op.WRITE_SR1, SR1_ALL_BLOCKS_PROTECTED);
+      await sleep(50); // tW of the non-volatile status register write
+    },
+  },
+];
+
+async function clearProtection(session: BoardSession): Promise<void> {
+  const send = (op: number, ...data: number[]): Promise<Uint8Array> => session.openocd.stmqspiCmd(session.board.qspi.bank, 0, op, ...data);
+  await send(Op.WRITE_ENABLE);
+  await send(Op.WRITE_SR1, 0x00);
+  await sleep(50);
+}
+
+describe('Flash left in a bad state by an interrupted run: recover and verify, or a precise diagnosis', function () {
+  this.timeout(180_000);
+  // Time scale 1 here: a 64 KiB erase must still be running when the suspend arrives.
+  const board = useSpecSession({ bootloader: false, timeScale: Math.max(specTimeScale(), 1) });
+
+  for (const state of STATES) {
+    it(`${state.name}: the board's procedure + a normal run verify the image, or stop naming the cause; never success with stale data`, async () => {
+      const session = board();
+      await labels({ epic: 'mission', feature: 'bad flash state', severity: 'critical' });
+      await parameter('state', state.name);
+      const { image, previous } = specImages();
+      const send = (op: number, ...data: number[]): Promise<Uint8Array> => session.openocd.stmqspiCmd(session.board.qspi.bank, 0, op, ...data);
+      await withEvidence(session, async () => {
+        try {
+          expect((await session.flash.program(previous, { chunkSize: 16 * 1024 })).verify?.ok, 'could not lay down the previous image').to.equal(true);
+          await step(`leave the chip in a bad state: ${state.name}`, () => state.make(send));
+          await attachJson('status registers as the interrupted run left them', await session.flash.status());
+          await step('the board\'s programming procedure: OpenOCD restarted with its config, reset init, flash probe', () => session.reconnect());
+          await attachJson('status registers after the board\'s procedure', await session.flash.status());
+          let run: ProgrammingResult | undefined;
+          let refusal: FlashProtectedError | undefined;
+          try {
+            run = await step('a normal programming run', () => session.flash.program(image, { chunkSize: 4 * 1024 }));
+          } catch (error) {
+            // By name: the error may come back through the report's step wrapper as another realm's class.
+            if (!(error instanceof FlashProtectedError) && !(error instanceof Error && error.name === 'FlashProtectedError')) throw error;
+            refusal = error as FlashProtectedError;
+          }
+          if (refusal) {
+            await attachText('diagnosis', refusal.message);
+            // A precise diagnosis: the status register value and the protected sectors.
+            expect(refusal.message).to.match(/SR1=0x[0-9a-f]{2}/);
+            expect(refusal.message).to.match(/4 KiB sectors \d+\.\.\d+/);
+            expect(refusal.blocking.length, 'the refusal does not say which part of the image range is protected').to.be.greaterThan(0);
+            return;
+          }
+          expect(run?.verify?.ok, `${VerdictPhrase.flashNotCleared}: the run after "${state.name}" did not verify (${run?.verify?.differences.length ?? '?'} differences)`).to.equal(true);
+          const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${state.name} and a normal run` });
+          expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: the run reported success but ${map.map.summary()}`).to.deep.equal([]);
+        } finally {
+          if (session.broken === undefined && session.interrupted === undefined) await clearProtection(session).catch(() => undefined);
+        }
+      });
+    });
+  }
+});
