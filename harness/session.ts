@@ -252,8 +252,10 @@ export class BoardSession {
 
   /** `reset run`, with the UART's earlier lines marked consumed so `uart.expect` sees this boot. */
   async boot(): Promise<void> {
-    this.uartConsole?.skipReceived();
     await this.ensure('flash-ready', 'boot');
+    // The core is halted now: whatever the UART said before (a boot cut short included) is not
+    // this boot's.
+    this.uartConsole?.skipReceived();
     await this.transition('booted');
   }
 

@@ -94,3 +94,25 @@ describe('harness/serial UartConsole.open errors', function () {
     expect(classifyFailure(error)).to.equal('broken');
   });
 });
+
+describe('harness/serial UartConsole.skipReceived', function () {
+  it('drops an unfinished line too, so a boot cut short never prefixes the next boot', async function () {
+    const pair = await startPtyPair();
+    const fd = openSync(pair.devicePath, 'r+');
+    const uart = await UartConsole.open({ path: pair.hostPath });
+    try {
+      writeSync(fd, 'HIL-BOOT stage=start\nHIL-BOOT image=re');
+      await uart.expect('stage=start', 2000);
+      await new Promise((r) => setTimeout(r, 50));
+      uart.skipReceived();
+      writeSync(fd, 'HIL-BOOT stage=start\nHIL-BOOT image=ok version=2\n');
+      const first = await uart.expect(/^HIL-BOOT /, 2000);
+      expect(first.text).to.equal('HIL-BOOT stage=start');
+      expect(uart.transcript.map((l) => l.text)).to.include('HIL-BOOT image=re (cut)');
+    } finally {
+      await uart.close();
+      closeSync(fd);
+      await pair.stop();
+    }
+  });
+});

@@ -134,8 +134,15 @@ export class UartConsole {
     });
   }
 
-  /** Marks every line received so far as consumed: the next `expect` sees only new lines. */
+  /**
+   * Marks everything received so far as consumed, an unfinished line included: the next
+   * `expect` sees only what arrives from now on. (The transcript keeps it all.)
+   */
   skipReceived(): void {
+    if (this.partial.length > 0) {
+      this.transcript.push({ atMs: Date.now() - this.openedAt, text: `${this.partial} (cut)` });
+      this.partial = '';
+    }
     this.cursor = this.dropped + this.transcript.length;
   }
 
