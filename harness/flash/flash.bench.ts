@@ -33,9 +33,9 @@ try {
   const baselineMs = performance.now() - t0;
   if (!baseline.ok) throw new Error(`program failed: ${baseline.output}`);
 
-  console.log(`bench flash harness program+verify ${PROGRAM_BYTES / 1024} KiB: ${harnessMs.toFixed(0)} ms`);
-  console.log(`bench flash openocd program verify ${PROGRAM_BYTES / 1024} KiB: ${baselineMs.toFixed(0)} ms`);
-  console.log(`bench flash harness/openocd program time: ${(harnessMs / baselineMs).toFixed(2)} x`);
+  console.log(`bench flash-harness-program-verify-${PROGRAM_BYTES / 1024}kib: ${harnessMs.toFixed(0)} ms`);
+  console.log(`bench flash-openocd-program-verify-${PROGRAM_BYTES / 1024}kib: ${baselineMs.toFixed(0)} ms`);
+  console.log(`bench flash-harness-vs-openocd-program: ${(harnessMs / baselineMs).toFixed(2)} x`);
 
   const blank = new Uint8Array(COMPARE_BYTES).fill(0xff);
   await session.flash.erase(0, COMPARE_BYTES);
@@ -46,9 +46,9 @@ try {
   t0 = performance.now();
   await session.flash.readBack(0, COMPARE_BYTES);
   const readMs = performance.now() - t0;
-  console.log(`bench flash crc compare ${COMPARE_BYTES / 1024} KiB: ${crcMs.toFixed(0)} ms`);
-  console.log(`bench flash read back ${COMPARE_BYTES / 1024} KiB: ${readMs.toFixed(0)} ms`);
-  console.log(`bench flash read-back/crc time: ${(readMs / crcMs).toFixed(1)} x`);
+  console.log(`bench flash-crc-compare-${COMPARE_BYTES / 1024}kib: ${crcMs.toFixed(0)} ms`);
+  console.log(`bench flash-read-back-${COMPARE_BYTES / 1024}kib: ${readMs.toFixed(0)} ms`);
+  console.log(`bench flash-read-back-vs-crc: ${(readMs / crcMs).toFixed(1)} x`);
 } finally {
   await session.close();
 }
