@@ -33,6 +33,7 @@ import type { QspiTarget } from './flash/qspi-target.js';
 import type { RecoveryReport } from './flash/recovery.js';
 import { OpenOcdCommands, OpenOcdProcess, TclRpcClient, type CallOptions, type TclCaller } from './openocd/index.js';
 import { openPowerSwitch, type PowerSwitch } from './power/power-switch.js';
+import { bridgeTcpUart } from './serial/pty-pair.js';
 import { UartConsole } from './serial/uart-console.js';
 import { HealthCheckError, SessionError, SessionInterruptedError, SessionStateError } from './session/errors.js';
 import { SessionEvidence, type HealthCheckEntry, type HealthReport } from './session/evidence.js';
@@ -357,8 +358,15 @@ export class BoardSession {
     await this.transition('powered');
 
     if (this.options.uart ?? true) {
-      const path = board.uart.kind === 'tty' ? board.uart.path : board.uart.kind === 'virtual' ? this.virtualBoard?.uart : undefined;
-      if (!path) throw new HealthCheckError(board.id, 'UART open', 'open UART', board.uart.kind === 'network' ? 'network UARTs are not supported by the session yet' : 'the virtual board reported no UART tty');
+      let path = board.uart.kind === 'tty' ? board.uart.path : board.uart.kind === 'virtual' ? this.virtualBoard?.uart : undefined;
+      if (board.uart.kind === 'network') {
+        // A UART served on the board's host (ser2net / socat): bridged to a local pty, read like any tty.
+        const { host, port } = board.uart;
+        const bridge = await this.evidence.time('bridge network UART', () => bridgeTcpUart(host, port));
+        this.teardown.push(`network UART bridge (socat pid ${bridge.pid})`, () => bridge.stop());
+        path = bridge.path;
+      }
+      if (!path) throw new HealthCheckError(board.id, 'UART open', 'open UART', 'the virtual board reported no UART tty');
       const uart = await this.evidence.time('open UART', () => UartConsole.open({ path, baudRate: board.uart.baud ?? 115200, boardId: board.id }));
       this.uartConsole = uart;
       this.evidence.uartText = () => uart.transcriptText();

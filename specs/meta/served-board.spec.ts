@@ -4,9 +4,9 @@
  * the virtual board served on a second loopback address (127.0.0.2) by an OpenOCD this test
  * starts itself, the way a board host would (`bindto`).
  *
- * The UART side (`uart: { host, port }` for ser2net/socat) is in the boards.json schema, but
- * BoardSession does not open network UARTs yet: the session here runs without a UART, and the
- * UART-based specs cannot run on a served board until it does.
+ * The UART is served the same way (`uart: { host, port }`, what ser2net or `socat tcp-listen:…
+ * file:/dev/tty…` gives on the board host); the session bridges it to a local pty and reads the
+ * boot log through it like any tty.
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +20,7 @@ import { FaultNotSupportedError, parseFaultPoint } from '../../harness/faults/in
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
 import { BoardSession } from '../../harness/session.js';
 import { specImages } from '../support/images.js';
+import { ensureFirmwareBuilt } from '../../fixtures/firmware/build.js';
 
 const SECOND_LOOPBACK = '127.0.0.2';
 
@@ -55,11 +56,17 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
   let openocdOutput = '';
   let dir: string;
   let tclPort: number;
+  let uartPort: number;
+  let uartServer: ChildProcess | undefined;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hil-served-'));
-    board = await startVirtualBoardProcess({ ttys: false, timeScale: 0.002 });
+    board = await startVirtualBoardProcess({ ttys: true, timeScale: 0.002 });
     tclPort = await freePort(SECOND_LOOPBACK);
+    uartPort = await freePort(SECOND_LOOPBACK);
+    // What the board host runs for the console: the UART tty served over TCP on its own address.
+    uartServer = spawn('socat', [`tcp-listen:${uartPort},bind=${SECOND_LOOPBACK},reuseaddr,fork`, `file:${board.uart!},raw,echo=0`], { stdio: 'ignore' });
+    await waitConnectable(SECOND_LOOPBACK, uartPort, 10_000, () => 'socat serving the UART did not listen');
     // What the board host runs: OpenOCD with the board's config, serving Tcl on its own address only.
     openocd = spawn('openocd', [
       '-c', `set VIRTUAL_BOARD_PORT ${board.jtagPort}`,
@@ -80,6 +87,11 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (openocd.exitCode === null && openocd.signalCode === null) openocd.kill('SIGKILL');
     }
+    if (uartServer && uartServer.exitCode === null && uartServer.signalCode === null) {
+      const exited = new Promise((r) => uartServer!.once('exit', r));
+      uartServer.kill('SIGTERM');
+      await exited;
+    }
     await board?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -95,7 +107,7 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
         openocd: { configs: [], tclHost: SECOND_LOOPBACK, tclPort },
         target: { mcu: 'STM32H745', core: 'cm7' },
         qspi: { bank: 'stm32h7x.qspi', base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' },
-        uart: { host: SECOND_LOOPBACK, port: 2001, baud: 115200 },
+        uart: { host: SECOND_LOOPBACK, port: uartPort, baud: 115200 },
         power: { type: 'none' },
         reset: { srst: true },
         allows: { massErase: false, powerCut: false },
@@ -103,7 +115,7 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
     }, null, 2));
     const served = loadBoardsFile(boardsFile).boards.find((b) => b.id === 'served-virtual-h745')!;
     expect(served.openocd.tclHost).to.equal(SECOND_LOOPBACK);
-    const session = await BoardSession.open(served, { uart: false, lockDir: dir, timeScale: 0.002 });
+    const session = await BoardSession.open(served, { lockDir: dir, timeScale: 0.002 });
     try {
       await attachJson('health check through 127.0.0.2', session.health);
       expect(session.health?.jedecId).to.equal('ef4020');
@@ -119,6 +131,12 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
         refused = error;
       }
       expect(refused, 'kill-openocd must be refused: the harness does not own a served OpenOCD').to.be.instanceOf(FaultNotSupportedError);
+      // The boot log through the served UART: bootloader in internal flash, the image in QSPI.
+      await session.programInternalFlash(ensureFirmwareBuilt().bootloaderElf);
+      await session.flash.program(image);
+      await session.boot();
+      const verdict = await session.uart.expect(/^HIL-BOOT image=/, 15_000);
+      expect(verdict.text).to.match(/^HIL-BOOT image=ok /);
       await session.evidence.attach();
     } finally {
       await session.close();
