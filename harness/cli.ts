@@ -16,6 +16,7 @@ import { toJson } from './cli/output.js';
 import { programCommand } from './cli/program-command.js';
 import { recoverCommand } from './cli/recover-command.js';
 import { reportCommand } from './cli/report-command.js';
+import { suiteCommand } from './cli/suite-command.js';
 import { testCommand } from './cli/test-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { virtualCommand } from './cli/virtual-command.js';
@@ -23,6 +24,7 @@ import { OpenOcdError } from './openocd/errors.js';
 import { VirtualBoardStartError } from '../fixtures/virtual-board/process-launcher.js';
 
 const commands: Readonly<Record<string, Command>> = {
+  suite: suiteCommand,
   test: testCommand,
   boards: boardsCommand,
   program: programCommand,
