@@ -40,7 +40,7 @@ import { SessionEvidence, type HealthCheckEntry, type HealthReport } from './ses
 import { Lifecycle, type SessionState } from './session/lifecycle.js';
 import { trackForSignals, untrackForSignals } from './session/signals.js';
 import { TeardownError, TeardownStack } from './session/teardown.js';
-import { startVirtualBoardProcess, type VirtualBoardProcess } from '../fixtures/virtual-board/process-launcher.js';
+import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardProcess } from '../fixtures/virtual-board/process-launcher.js';
 
 export { HealthCheckError, SessionBrokenError, SessionError, SessionInterruptedError, SessionStateError } from './session/errors.js';
 export { SessionEvidence } from './session/evidence.js';
@@ -386,7 +386,7 @@ export class BoardSession {
     const proc = await this.evidence.time('start OpenOCD', () =>
       OpenOcdProcess.start({
         ...(board.openocd.binary !== undefined ? { binary: board.openocd.binary } : {}),
-        preConfigCommands: this.virtualBoard ? [`set VIRTUAL_BOARD_PORT ${this.virtualBoard.jtagPort}`] : [],
+        preConfigCommands: this.virtualBoard ? openOcdPortVariables(this.virtualBoard) : [],
         configFiles: board.openocd.configs,
         searchDirs: board.openocd.searchDirs,
         commands: [...board.openocd.commands, 'init'],

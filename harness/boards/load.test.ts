@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { classifyFailure, NoVerdictError } from '../exit-codes.js';
 import { BoardsFileError } from './errors.js';
 import { assertBoardFilesExist, loadBoardsFile } from './load.js';
-import { DEFAULT_BOARDS_FILE } from './select.js';
+import { DEFAULT_BOARDS_FILE, REPO_ROOT } from './select.js';
 
 type Json = Record<string, unknown>;
 
@@ -101,13 +101,17 @@ describe('boards file loader (harness/boards/load)', () => {
       expect(record!.openocd.tclPort).to.equal(6666);
     });
 
-    it('the repository boards.json loads, with virtual-h745 and the NUCLEO board whose config exists', () => {
+    it('the repository boards.json loads: the virtual board through its ST-LINK and over JTAG, and the NUCLEO board; every config exists', () => {
       const inventory = loadBoardsFile(DEFAULT_BOARDS_FILE);
-      expect(inventory.boards.map((b) => b.id)).to.deep.equal(['virtual-h745', 'nucleo-h745zi-q-w25q512jv']);
-      const nucleo = inventory.boards[1]!;
-      expect(nucleo.qspi.base).to.equal(0x90000000);
-      expect(nucleo.allows).to.deep.equal({ massErase: true, powerCut: false });
-      expect(() => assertBoardFilesExist(nucleo)).not.to.throw();
+      expect(inventory.boards.map((b) => b.id)).to.deep.equal(['virtual-h745', 'virtual-h745-jtag', 'nucleo-h745zi-q-w25q512jv']);
+      const [stlink, jtag, nucleo] = inventory.boards;
+      expect(stlink!.openocd.configs).to.deep.equal([join(REPO_ROOT, 'fixtures/openocd/virtual-h745.cfg')]);
+      expect(jtag!.openocd.configs).to.deep.equal([join(REPO_ROOT, 'fixtures/openocd/virtual-h745-jtag.cfg')]);
+      // The two virtual entries are the same board: only the OpenOCD configs (and id, words, place) differ.
+      expect({ ...jtag!, id: stlink!.id, description: stlink!.description, openocd: stlink!.openocd, source: stlink!.source }).to.deep.equal(stlink);
+      expect(nucleo!.qspi.base).to.equal(0x90000000);
+      expect(nucleo!.allows).to.deep.equal({ massErase: true, powerCut: false });
+      for (const board of inventory.boards) expect(() => assertBoardFilesExist(board)).not.to.throw();
     });
   });
 

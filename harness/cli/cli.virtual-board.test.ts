@@ -147,11 +147,11 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const doc = await new Promise<{ pid: number; jtag: string; openocd: string; stateFile: null }>((resolve, reject) => {
+    const doc = await new Promise<{ pid: number; jtag: string; stlink: string; openocd: string; stateFile: null }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no JSON document from hil virtual: ${stdout}`)), 30_000);
       child.stdout.on('data', () => {
         try {
-          const parsed = JSON.parse(stdout) as { pid: number; jtag: string; openocd: string; stateFile: null };
+          const parsed = JSON.parse(stdout) as { pid: number; jtag: string; stlink: string; openocd: string; stateFile: null };
           clearTimeout(timer);
           resolve(parsed);
         } catch {
@@ -160,7 +160,12 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
       });
     });
     expect(doc.jtag).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(doc.stlink).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(doc.stlink).to.not.equal(doc.jtag);
     expect(doc.openocd).to.include(`set VIRTUAL_BOARD_PORT ${doc.jtag.split(':')[1]}`);
+    expect(doc.openocd).to.include(`set VIRTUAL_BOARD_STLINK_PORT ${doc.stlink.split(':')[1]}`);
+    // virtual-h745 is reached through the ST-LINK: its config reads VIRTUAL_BOARD_STLINK_PORT.
+    expect(doc.openocd).to.include(join(REPO_ROOT, 'fixtures/openocd/virtual-h745.cfg'));
     expect(doc.stateFile).to.equal(null);
     child.kill('SIGINT');
     expect(await exited).to.equal(0);

@@ -89,8 +89,10 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
     expect(toJson({ a: 1 })).to.equal('{\n  "a": 1\n}');
   });
 
-  it('hil virtual prints an OpenOCD command line that sets VIRTUAL_BOARD_PORT before the board configs', () => {
+  it('hil virtual prints an OpenOCD command line that sets VIRTUAL_BOARD_PORT and VIRTUAL_BOARD_STLINK_PORT before the board configs', () => {
     const board = { openocd: { searchDirs: ['/s dir'], configs: ['/cfg/virtual-h745.cfg'], commands: ['adapter speed 1000'] } } as unknown as BoardRecord;
-    expect(openOcdCommandLine(board, 4321)).to.equal("openocd -s '/s dir' -c 'set VIRTUAL_BOARD_PORT 4321' -f /cfg/virtual-h745.cfg -c 'adapter speed 1000'");
+    expect(openOcdCommandLine(board, { jtagPort: 4321, stlinkPort: 4322 })).to.equal(
+      "openocd -s '/s dir' -c 'set VIRTUAL_BOARD_PORT 4321' -c 'set VIRTUAL_BOARD_STLINK_PORT 4322' -f /cfg/virtual-h745.cfg -c 'adapter speed 1000'",
+    );
   });
 });

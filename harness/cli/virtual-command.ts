@@ -3,7 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { acquireBoardLock, lockKeyFor } from '../boards/lock.js';
 import type { BoardRecord } from '../boards/types.js';
 import { NoVerdictError } from '../exit-codes.js';
-import { startVirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
+import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardDebugPorts } from '../../fixtures/virtual-board/process-launcher.js';
 import { COMMON_USAGE, parseCommandArgs } from './cli-args.js';
 import { chooseBoard, stateDir, stateFileFor } from './cli-session.js';
 import type { Command } from './command.js';
@@ -14,8 +14,9 @@ import { mkdirSync } from 'node:fs';
 const usage = `usage: hil virtual [--fresh | --state-file <file>] [--seed <n>]
 
 Starts the chosen virtual board (default virtual-h745) in the foreground, prints its endpoints
-(JTAG remote_bitbang port, UART and relay ttys, control socket) and the OpenOCD command line that
-attaches to it, and runs until Ctrl-C (then it saves its flash to the state file and exits 0).
+(ST-LINK stlink-server and JTAG remote_bitbang ports, UART and relay ttys, control socket) and
+the OpenOCD command line that attaches to it with the board's configs, and runs until Ctrl-C
+(then it saves its flash to the state file and exits 0).
 By default it uses the board's state file (.hil/virtual/<board>.flash, HIL_STATE_DIR moves it),
 so what 'hil program' left there is what you see. Holds the board lock while it runs.
   --fresh               no state file: start erased, keep nothing
@@ -24,10 +25,16 @@ so what 'hil program' left there is what you see. Holds the board lock while it 
 ${COMMON_USAGE}
 Exit code: 0 stopped by Ctrl-C, 2 the board could not start (or the board is not virtual, or busy).`;
 
-/** The OpenOCD command line that attaches to a virtual board on `jtagPort`. */
-export function openOcdCommandLine(board: BoardRecord, jtagPort: number): string {
+/** The OpenOCD command line that attaches to a virtual board on `ports` with the board entry's configs. */
+export function openOcdCommandLine(board: BoardRecord, ports: VirtualBoardDebugPorts): string {
   const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const words = ['openocd', ...board.openocd.searchDirs.flatMap((d) => ['-s', d]), '-c', `set VIRTUAL_BOARD_PORT ${jtagPort}`, ...board.openocd.configs.flatMap((f) => ['-f', f]), ...board.openocd.commands.flatMap((c) => ['-c', c])];
+  const words = [
+    'openocd',
+    ...board.openocd.searchDirs.flatMap((d) => ['-s', d]),
+    ...openOcdPortVariables(ports).flatMap((c) => ['-c', c]),
+    ...board.openocd.configs.flatMap((f) => ['-f', f]),
+    ...board.openocd.commands.flatMap((c) => ['-c', c]),
+  ];
   return words.map(quote).join(' ');
 }
 
@@ -65,17 +72,18 @@ export const virtualCommand: Command = {
           resolve();
         });
       });
-      const openocd = openOcdCommandLine(board, vb.jtagPort);
+      const openocd = openOcdCommandLine(board, vb);
       out.line(`virtual board ${board.id} running (pid ${vb.pid}, time scale ${common.timeScale ?? board.virtual?.timeScale ?? 1})`);
-      out.line(`  JTAG (remote_bitbang)  127.0.0.1:${vb.jtagPort}`);
-      out.line(`  UART tty               ${vb.uart ?? '(none)'}`);
-      out.line(`  power relay tty        ${vb.relay ?? '(none)'}`);
-      out.line(`  control socket         ${vb.control ?? '(none)'}`);
-      out.line(`  state file             ${stateFile ?? '(none: --fresh)'}`);
+      out.line(`  ST-LINK (stlink-server)  127.0.0.1:${vb.stlinkPort}`);
+      out.line(`  JTAG (remote_bitbang)    127.0.0.1:${vb.jtagPort}`);
+      out.line(`  UART tty                 ${vb.uart ?? '(none)'}`);
+      out.line(`  power relay tty          ${vb.relay ?? '(none)'}`);
+      out.line(`  control socket           ${vb.control ?? '(none)'}`);
+      out.line(`  state file               ${stateFile ?? '(none: --fresh)'}`);
       out.line('attach OpenOCD with:');
       out.line(`  ${openocd}`);
       out.line('Ctrl-C stops the board (its flash is saved to the state file).');
-      out.document({ command: 'virtual', board: board.id, pid: vb.pid, jtag: `127.0.0.1:${vb.jtagPort}`, uart: vb.uart ?? null, relay: vb.relay ?? null, control: vb.control ?? null, stateFile: stateFile ?? null, openocd });
+      out.document({ command: 'virtual', board: board.id, pid: vb.pid, jtag: `127.0.0.1:${vb.jtagPort}`, stlink: `127.0.0.1:${vb.stlinkPort}`, uart: vb.uart ?? null, relay: vb.relay ?? null, control: vb.control ?? null, stateFile: stateFile ?? null, openocd });
       await stopped;
       return ExitCode.Passed;
     } catch (error) {

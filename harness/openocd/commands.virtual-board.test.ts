@@ -1,6 +1,6 @@
 /**
  * OpenOcdCommands end to end: real OpenOCD 0.12 driving the virtual STM32H745 + W25Q512JV
- * (fixtures/virtual-board over remote_bitbang, fixtures/openocd/virtual-h745.cfg).
+ * (fixtures/virtual-board through its emulated ST-LINK V3, fixtures/openocd/virtual-h745.cfg).
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
+import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
 import { OpenOcdCommands } from './commands.js';
 import { ImageVerifyError } from './errors.js';
 import { OpenOcdProcess } from './openocd-process.js';
@@ -29,7 +29,7 @@ describe('OpenOcdCommands end to end on the virtual board (OpenOCD 0.12, stmqspi
     dir = await mkdtemp(join(tmpdir(), 'hil-openocd-'));
     board = await startVirtualBoardProcess({ ttys: false });
     openocd = await OpenOcdProcess.start({
-      preConfigCommands: [`set VIRTUAL_BOARD_PORT ${board.jtagPort}`],
+      preConfigCommands: openOcdPortVariables(board),
       configFiles: [BOARD_CFG],
       commands: ['init'],
       startTimeoutMs: 60_000,

@@ -2,7 +2,7 @@
  * harness/openocd: talk to OpenOCD over its Tcl RPC port and run it as a supervised process.
  *
  *   const openocd = await OpenOcdProcess.start({
- *     preConfigCommands: [`set VIRTUAL_BOARD_PORT ${port}`],
+ *     preConfigCommands: [`set VIRTUAL_BOARD_STLINK_PORT ${port}`],
  *     configFiles: ['fixtures/openocd/virtual-h745.cfg'],
  *     commands: ['init'],
  *   });

@@ -25,7 +25,7 @@ import { TclRpcClient, type TclRpcClientOptions } from './tcl-client.js';
 export interface OpenOcdLaunchOptions {
   /** Explicit binary (board entry); otherwise OPENOCD, then PATH. */
   binary?: string;
-  /** `-c` commands run before the config files, e.g. `set VIRTUAL_BOARD_PORT 40123` or knobs
+  /** `-c` commands run before the config files, e.g. `set VIRTUAL_BOARD_STLINK_PORT 40123` or knobs
    * like `set QUADSPI 1` that a config reads with `info exists`. */
   preConfigCommands?: readonly string[];
   /** `-f` config files, in order. */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureFirmwareBuilt } from '../../fixtures/firmware/build.js';
-import { startVirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
+import { openOcdPortVariables, startVirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
 import { selectBoard, type BoardRecord } from '../boards/index.js';
 import { FaultNotSupportedError, parseFaultPoint } from '../faults/index.js';
 import { FlashProtectedError, Op, type ProgressEvent } from '../flash/index.js';
@@ -105,7 +105,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       let openocd: OpenOcdProcess | undefined;
       try {
         openocd = await OpenOcdProcess.start({
-          preConfigCommands: [`set VIRTUAL_BOARD_PORT ${board.jtagPort}`],
+          preConfigCommands: openOcdPortVariables(board),
           configFiles: BOARD.openocd.configs,
           commands: ['init'],
           startTimeoutMs: 60_000,

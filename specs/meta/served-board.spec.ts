@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
+import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
 import { loadBoardsFile, REPO_ROOT } from '../../harness/boards/index.js';
 import { FaultNotSupportedError, parseFaultPoint } from '../../harness/faults/index.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
@@ -69,7 +69,7 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
     await waitConnectable(SECOND_LOOPBACK, uartPort, 10_000, () => 'socat serving the UART did not listen');
     // What the board host runs: OpenOCD with the board's config, serving Tcl on its own address only.
     openocd = spawn('openocd', [
-      '-c', `set VIRTUAL_BOARD_PORT ${board.jtagPort}`,
+      ...openOcdPortVariables(board).flatMap((command) => ['-c', command]),
       '-f', join(REPO_ROOT, 'fixtures/openocd/virtual-h745.cfg'),
       '-c', `bindto ${SECOND_LOOPBACK}`, '-c', `tcl_port ${tclPort}`, '-c', 'gdb_port disabled', '-c', 'telnet_port disabled',
       '-c', 'init',
