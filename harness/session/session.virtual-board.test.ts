@@ -204,7 +204,9 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
     });
 
     it('kill-openocd at time:250ms fires mid-command: the write in flight is recorded as interrupted', async () => {
-      const result = await session.flash.program(randomBytes(32 * KIB), { faultPoint: parseFaultPoint('time:250ms'), injector: 'kill-openocd' });
+      // Long enough commands that 250 ms lands inside one at the ST-LINK's speed (~1 MiB/s):
+      // 256 KiB chunks of a 1 MiB image.
+      const result = await session.flash.program(randomBytes(1024 * KIB), { faultPoint: parseFaultPoint('time:250ms'), injector: 'kill-openocd', chunkSize: 256 * KIB });
       expect(result.landing?.inFlightCommand).to.match(/^flash (write_bank|erase_sector)/);
       expect(result.landing?.inFlightOutcome).to.equal('interrupted');
       expect(result.landing!.elapsedMs).to.be.within(250, 1000);
