@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBoard } from '../boards/index.js';
-import { BoardSession } from '../session.js';
+import { BoardSession } from '../session/index.js';
 
 const PROGRAM_BYTES = 128 * 1024;
 const COMPARE_BYTES = 512 * 1024;
