@@ -23,7 +23,7 @@ import {
 } from './status-registers.js';
 import type { QspiTarget } from './qspi-target.js';
 
-/** W25Q512JV instructions used here (facts file 3.2). */
+/** W25Q512JV instructions used here (datasheet section 8, Instructions). */
 export const Op = {
   READ_SR1: 0x05,
   READ_SR2: 0x35,

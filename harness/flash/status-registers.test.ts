@@ -5,7 +5,7 @@ import { diagnoseProtectionFrom } from './recovery.js';
 const SIZE = 64 * 1024 * 1024;
 const KIB = 1024;
 
-describe('W25Q512JV status registers (facts file 3.3) decoded', () => {
+describe('W25Q512JV status registers (datasheet 7.1) decoded', () => {
   it('SR1 bit 0 BUSY, bit 1 WEL, bits 5:2 BP, bit 6 TB; SR2 bit 6 CMP, bit 7 SUS; SR3 bit 0 ADS, bit 2 WPS', () => {
     const s = decodeStatus({ sr1: 0b0101_0111, sr2: 0b1100_0010, sr3: 0b0000_0101 });
     expect(s).to.include({ busy: true, writeEnabled: true, blockProtect: 0b0101, topBottom: 'bottom', complement: true, suspended: true, fourByteMode: true, individualLocks: true, statusRegisterProtect: false });
@@ -18,7 +18,7 @@ describe('W25Q512JV status registers (facts file 3.3) decoded', () => {
   });
 });
 
-describe('W25Q512JV block protection (facts file 3.4, WPS=0)', () => {
+describe('W25Q512JV block protection (datasheet 7.1.3-7.1.8, WPS=0)', () => {
   it('BP=0 protects nothing', () => {
     expect(protectedRanges({ sr1: 0, sr2: 0 }, SIZE)).to.deep.equal([]);
   });

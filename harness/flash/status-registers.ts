@@ -2,9 +2,9 @@
  * W25Q512JV status registers as read through `stmqspi cmd` (05h/35h/15h), decoded, and the
  * block-protection rule that turns BP3..0/TB/CMP into protected address ranges.
  *
- * Bits (facts file 3.3): SR1 = SRP TB BP3 BP2 BP1 BP0 WEL BUSY; SR2 = SUS CMP LB3 LB2 LB1 (R) QE
+ * Bits (W25Q512JV datasheet 7.1, Status Registers): SR1 = SRP TB BP3 BP2 BP1 BP0 WEL BUSY; SR2 = SUS CMP LB3 LB2 LB1 (R) QE
  * SRL; SR3 = (R) DRV1 DRV0 (R) (R) WPS ADP ADS.
- * Protection (facts file 3.4, WPS=0): BP=0 nothing; BP=n (1..10) protects 64 KiB x 2^(n-1) at
+ * Protection (datasheet 7.1.3-7.1.8 and its memory protection table, WPS=0): BP=0 nothing; BP=n (1..10) protects 64 KiB x 2^(n-1) at
  * the top (TB=0) or bottom (TB=1); BP >= 11 the whole array; CMP=1 protects the complement.
  * The exact datasheet table was not reachable; this is the rule Linux spi-nor applies to the part.
  */
