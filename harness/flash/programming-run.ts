@@ -9,6 +9,7 @@
  * answered from what really happened, not from what the plan asked for.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { settledWithin } from './settled-within.js';
 import { ImageVerifyError, tclCommand } from '../openocd/index.js';
 import type { EraseTarget, FaultLanding } from '../faults/injectors.js';
 import { formatFaultPoint } from '../faults/fault-point.js';
@@ -202,7 +203,7 @@ export class ProgrammingRun {
       : undefined;
     const result = await fault.injector.fire(fault.wiring.env);
     const injectorDoneAt = this.tracker.elapsedMs();
-    const inFlightOutcome = settling ? await Promise.race([settling, delay(IN_FLIGHT_OUTCOME_BOUND_MS).then(() => 'interrupted' as const)]) : 'none';
+    const inFlightOutcome = settling ? await settledWithin(settling, IN_FLIGHT_OUTCOME_BOUND_MS) : 'none';
     const acknowledged = this.tracker.snapshot();
     const landing: FaultLanding = {
       injector: fault.injector.kind,
