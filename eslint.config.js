@@ -23,4 +23,15 @@ export default tseslint.config(
     files: ['**/*.bench.ts', 'harness/bench/**', 'harness/cli.ts', 'harness/cli/**', '**/main.ts', '**/bin/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The harness is the library: it reaches simulated boards only through board kinds
+    // (harness/boards/board-kinds.ts, registered from outside via package.json hil.boardKinds).
+    files: ['harness/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/fixtures/**'], message: 'harness/ never imports fixtures/: a board kind registers itself (package.json hil.boardKinds); tests take the fixture firmware as a built file.' }] },
+      ],
+    },
+  },
 );

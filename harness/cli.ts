@@ -20,8 +20,6 @@ import { suiteCommand } from './cli/suite-command.js';
 import { testCommand } from './cli/test-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { virtualCommand } from './cli/virtual-command.js';
-import { OpenOcdError } from './openocd/errors.js';
-import { VirtualBoardStartError } from '../fixtures/virtual-board/process-launcher.js';
 
 const commands: Readonly<Record<string, Command>> = {
   suite: suiteCommand,
@@ -77,13 +75,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (interrupted) return ExitCode.NoVerdict;
     // --json promises one document on stdout: failures too.
     if (rest.includes('--json')) {
-      const kind = error instanceof UsageError ? 'usage' : isNoVerdictError(error) || error instanceof OpenOcdError || error instanceof VirtualBoardStartError ? 'no-verdict' : 'harness-bug';
+      const kind = error instanceof UsageError ? 'usage' : isNoVerdictError(error) ? 'no-verdict' : 'harness-bug';
       console.log(toJson({ command: name, error: { kind, name: (error as Error)?.name, message: (error as Error)?.message ?? String(error) }, exitCode: ExitCode.NoVerdict }));
     }
     if (error instanceof UsageError) {
       console.error(`hil ${name}: ${error.message}\n\n${command.usage}`);
-    } else if (isNoVerdictError(error) || error instanceof OpenOcdError || error instanceof VirtualBoardStartError) {
-      // OpenOCD and virtual-board failures are the rig's, not a harness bug: their message is the cause.
+    } else if (isNoVerdictError(error)) {
+      // The rig's failure (OpenOCD, the board, a tool), not a harness bug: its message is the cause.
       console.error(`hil ${name}: ${(error as Error).message}`);
     } else {
       console.error(`hil ${name}: unexpected error (harness bug):`, error);

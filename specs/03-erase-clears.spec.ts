@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { W25Q512JV } from '../harness/flash/index.js';
 import { parseFaultPoint } from '../harness/faults/index.js';
 import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
-import type { BoardSession } from '../harness/session.js';
+import type { BoardSession } from '../harness/session/index.js';
 import { skipBecause, specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
 import { KIB, seededBytes } from './support/images.js';

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { FlashProtectedError, Op, type ProgrammingResult } from '../harness/flash/index.js';
 import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
-import type { BoardSession } from '../harness/session.js';
+import type { BoardSession } from '../harness/session/index.js';
 import { specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
 import { specImages } from './support/images.js';

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, selectBoard, type SelectedBoard } from '../boards/select.js';
 import type { BoardRecord } from '../boards/types.js';
-import { BoardSession, type BoardSessionOptions } from '../session.js';
+import { BoardSession, type BoardSessionOptions } from '../session/index.js';
 import type { CommonFlags } from './cli-args.js';
 import { onInterrupt } from './interrupt.js';
 

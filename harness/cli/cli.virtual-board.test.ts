@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { ensureFirmwareBuilt, type FirmwareOutputs } from '../../fixtures/firmware/build.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { REPO_ROOT } from '../boards/select.js';
+import { buildFixtureFirmware, type FixtureFirmware } from '../session/testing/fixture-firmware.js';
 import { descendantsOf, isAlive } from '../session/testing/process-tree.js';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
@@ -31,7 +31,7 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
   this.timeout(60_000);
   let dir: string;
   let boardsFile: string;
-  let firmware: FirmwareOutputs;
+  let firmware: FixtureFirmware;
   const children = new Set<ReturnType<typeof spawn>>();
 
   function hil(...args: string[]): Promise<CliRun> {
@@ -55,7 +55,7 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
 
   before(function () {
     this.timeout(300_000);
-    firmware = ensureFirmwareBuilt();
+    firmware = buildFixtureFirmware();
     dir = mkdtempSync(join(tmpdir(), 'hil-cli-'));
     const entry = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')).boards.find((b: { id: string }) => b.id === 'virtual-h745');
     entry.openocd.configs = entry.openocd.configs.map((c: string) => join(REPO_ROOT, c));

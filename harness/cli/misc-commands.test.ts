@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { ExitCode } from '../exit-codes.js';
-import type { BoardRecord } from '../boards/types.js';
 import type { ProgressEvent } from '../flash/programmer.js';
 import { BootStory } from './boot-log-reader.js';
 import { widenToBlocks } from './erase-command.js';
 import { CliOutput, toJson } from './output.js';
 import { formatProgressLine, plainProgress } from './progress.js';
 import { recoverExitCode } from './recover-command.js';
-import { openOcdCommandLine } from './virtual-command.js';
 
 const line = (text: string, atMs = 0): { text: string; atMs: number } => ({ text, atMs });
 
@@ -87,12 +85,5 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
     human.document({ ignored: true });
     expect(text).to.deep.equal(['for people\n']);
     expect(toJson({ a: 1 })).to.equal('{\n  "a": 1\n}');
-  });
-
-  it('hil virtual prints an OpenOCD command line that sets VIRTUAL_BOARD_PORT and VIRTUAL_BOARD_STLINK_PORT before the board configs', () => {
-    const board = { openocd: { searchDirs: ['/s dir'], configs: ['/cfg/virtual-h745.cfg'], commands: ['adapter speed 1000'] } } as unknown as BoardRecord;
-    expect(openOcdCommandLine(board, { jtagPort: 4321, stlinkPort: 4322 })).to.equal(
-      "openocd -s '/s dir' -c 'set VIRTUAL_BOARD_PORT 4321' -c 'set VIRTUAL_BOARD_STLINK_PORT 4322' -f /cfg/virtual-h745.cfg -c 'adapter speed 1000'",
-    );
   });
 });

@@ -1,15 +1,14 @@
-/** `hil virtual`: run a virtual board in the foreground for a person (or an IDE) to attach OpenOCD to. */
-import { ExitCode } from '../exit-codes.js';
+/** `hil virtual`: run a simulated board in the foreground for a person (or an IDE) to attach OpenOCD to. */
+import { mkdirSync } from 'node:fs';
+import { startBoard, type StartedBoard } from '../boards/board-kinds.js';
 import { acquireBoardLock, lockKeyFor } from '../boards/lock.js';
 import type { BoardRecord } from '../boards/types.js';
-import { NoVerdictError } from '../exit-codes.js';
-import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardDebugPorts } from '../../fixtures/virtual-board/process-launcher.js';
+import { ExitCode, NoVerdictError } from '../exit-codes.js';
 import { COMMON_USAGE, parseCommandArgs } from './cli-args.js';
 import { chooseBoard, stateDir, stateFileFor } from './cli-session.js';
 import type { Command } from './command.js';
 import { onInterrupt, setInterruptExitCode } from './interrupt.js';
 import { CliOutput } from './output.js';
-import { mkdirSync } from 'node:fs';
 
 const usage = `usage: hil virtual [--fresh | --state-file <file>] [--seed <n>]
 
@@ -25,13 +24,13 @@ so what 'hil program' left there is what you see. Holds the board lock while it 
 ${COMMON_USAGE}
 Exit code: 0 stopped by Ctrl-C, 2 the board could not start (or the board is not virtual, or busy).`;
 
-/** The OpenOCD command line that attaches to a virtual board on `ports` with the board entry's configs. */
-export function openOcdCommandLine(board: BoardRecord, ports: VirtualBoardDebugPorts): string {
+/** The OpenOCD command line that attaches to the started board with the board entry's configs. */
+export function openOcdCommandLine(board: BoardRecord, started: Pick<StartedBoard, 'openOcdPreConfig'>): string {
   const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const words = [
     'openocd',
     ...board.openocd.searchDirs.flatMap((d) => ['-s', d]),
-    ...openOcdPortVariables(ports).flatMap((c) => ['-c', c]),
+    ...started.openOcdPreConfig.flatMap((c) => ['-c', c]),
     ...board.openocd.configs.flatMap((f) => ['-f', f]),
     ...board.openocd.commands.flatMap((c) => ['-c', c]),
   ];
@@ -49,7 +48,7 @@ export const virtualCommand: Command = {
     }
     const out = new CliOutput(common.json);
     const { board } = chooseBoard(common);
-    if (board.kind !== 'virtual') throw new NoVerdictError(`board ${board.id} is a real board; 'hil virtual' starts virtual ones (try --board virtual-h745)`);
+    if (board.kind === 'real') throw new NoVerdictError(`board ${board.id} is a real board; 'hil virtual' starts simulated ones (try --board virtual-h745)`);
     let stateFile: string | undefined;
     if (typeof values['state-file'] === 'string') stateFile = values['state-file'];
     else if (values.fresh !== true) {
@@ -59,31 +58,31 @@ export const virtualCommand: Command = {
     const seed = typeof values.seed === 'string' ? Number(values.seed) : undefined;
     const lock = acquireBoardLock(board.id, { key: lockKeyFor(board), command: `hil virtual ${args.join(' ')}`.trim() });
     try {
-      const vb = await startVirtualBoardProcess({
-        timeScale: common.timeScale ?? board.virtual?.timeScale ?? 1,
+      const timeScale = common.timeScale ?? board.virtual?.timeScale ?? 1;
+      const started = await startBoard(board.kind, {
+        timeScale,
         ...(stateFile !== undefined ? { stateFile } : {}),
         ...(seed !== undefined && Number.isFinite(seed) ? { seed } : {}),
       });
       const stopped = new Promise<void>((resolve) => {
         setInterruptExitCode(ExitCode.Passed);
         onInterrupt(async () => {
-          await vb.stop();
+          await started.stop();
           lock.release();
           resolve();
         });
       });
-      const openocd = openOcdCommandLine(board, vb);
-      out.line(`virtual board ${board.id} running (pid ${vb.pid}, time scale ${common.timeScale ?? board.virtual?.timeScale ?? 1})`);
-      out.line(`  ST-LINK (stlink-server)  127.0.0.1:${vb.stlinkPort}`);
-      out.line(`  JTAG (remote_bitbang)    127.0.0.1:${vb.jtagPort}`);
-      out.line(`  UART tty                 ${vb.uart ?? '(none)'}`);
-      out.line(`  power relay tty          ${vb.relay ?? '(none)'}`);
-      out.line(`  control socket           ${vb.control ?? '(none)'}`);
-      out.line(`  state file               ${stateFile ?? '(none: --fresh)'}`);
+      const openocd = openOcdCommandLine(board, started);
+      out.line(`${board.kind} board ${board.id} running (pid ${started.pid}, time scale ${timeScale})`);
+      for (const endpoint of started.endpoints) out.line(`  ${endpoint.label.padEnd(25)}${endpoint.address}`);
+      out.line(`  ${'UART tty'.padEnd(25)}${started.uart ?? '(none)'}`);
+      out.line(`  ${'power relay tty'.padEnd(25)}${started.relay ?? '(none)'}`);
+      out.line(`  ${'state file'.padEnd(25)}${stateFile ?? '(none: --fresh)'}`);
       out.line('attach OpenOCD with:');
       out.line(`  ${openocd}`);
       out.line('Ctrl-C stops the board (its flash is saved to the state file).');
-      out.document({ command: 'virtual', board: board.id, pid: vb.pid, jtag: `127.0.0.1:${vb.jtagPort}`, stlink: `127.0.0.1:${vb.stlinkPort}`, uart: vb.uart ?? null, relay: vb.relay ?? null, control: vb.control ?? null, stateFile: stateFile ?? null, openocd });
+      const endpoints = Object.fromEntries(started.endpoints.map((e) => [e.key, e.address]));
+      out.document({ command: 'virtual', board: board.id, pid: started.pid, ...endpoints, uart: started.uart ?? null, relay: started.relay ?? null, stateFile: stateFile ?? null, openocd });
       await stopped;
       return ExitCode.Passed;
     } catch (error) {

@@ -14,5 +14,4 @@ export type {
   InjectorOptions,
   PowerCutOptions,
 } from './injectors.js';
-export { VirtualBoardControl, VirtualControlError } from './virtual-control.js';
-export type { VirtualFlashOperation } from './virtual-control.js';
+export type { VirtualBoardControl, VirtualFlashOperation } from '../boards/virtual-board-control.js';

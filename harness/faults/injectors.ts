@@ -16,7 +16,7 @@ import type { OpenOcdProcess, TclCaller } from '../openocd/index.js';
 import type { PowerSwitch } from '../power/power-switch.js';
 import type { FaultInjectorKind, FaultPoint } from './fault-point.js';
 import type { RunSnapshot } from './run-tracker.js';
-import type { VirtualBoardControl, VirtualFlashOperation } from './virtual-control.js';
+import type { VirtualBoardControl, VirtualFlashOperation } from '../boards/virtual-board-control.js';
 
 /** The four field injectors, plus the virtual board's in-chip power cut. */
 export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut';

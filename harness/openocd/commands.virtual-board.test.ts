@@ -1,6 +1,7 @@
 /**
  * OpenOcdCommands end to end: real OpenOCD 0.12 driving the virtual STM32H745 + W25Q512JV
- * (fixtures/virtual-board through its emulated ST-LINK V3, fixtures/openocd/virtual-h745.cfg).
+ * (the board kind "virtual", started through the harness's board-kind registry, reached through
+ * its emulated ST-LINK V3 with fixtures/openocd/virtual-h745.cfg).
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
+import { startBoard, type StartedBoard } from '../boards/board-kinds.js';
 import { OpenOcdCommands } from './commands.js';
 import { ImageVerifyError } from './errors.js';
 import { OpenOcdProcess } from './openocd-process.js';
@@ -20,16 +21,16 @@ const QSPI_BASE = 0x90000000;
 
 describe('OpenOcdCommands end to end on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)', function () {
   this.timeout(120_000);
-  let board: VirtualBoardProcess | undefined;
+  let board: StartedBoard | undefined;
   let openocd: OpenOcdProcess | undefined;
   let ocd: OpenOcdCommands;
   let dir: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hil-openocd-'));
-    board = await startVirtualBoardProcess({ ttys: false });
+    board = await startBoard('virtual', { ttys: false, timeScale: 1 });
     openocd = await OpenOcdProcess.start({
-      preConfigCommands: openOcdPortVariables(board),
+      preConfigCommands: board.openOcdPreConfig,
       configFiles: [BOARD_CFG],
       commands: ['init'],
       startTimeoutMs: 60_000,

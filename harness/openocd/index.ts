@@ -25,7 +25,8 @@
  * - OpenOCD 0.12 echoes every Tcl result to its stdout (command_run_line), so the process log
  *   holds our replies too; TclCommandError.logLines keeps only OpenOCD's own messages.
  */
-export { TclRpcClient, TCL_SERVER_LINE_LIMIT } from './tcl-client.js';
+export { TclRpcClient } from './tcl-client.js';
+export { TCL_SERVER_LINE_LIMIT } from './request-writer.js';
 export type { CallOptions, TclCallRecord, TclRpcClientEvents, TclRpcClientOptions, TimeoutPolicy } from './tcl-client.js';
 export { tclCommand, tclList, tclQuote, TclQuoteError } from './tcl-quote.js';
 export type { TclWordValue } from './tcl-quote.js';
@@ -46,13 +47,15 @@ export type {
   TargetInfo,
   TransferReport,
 } from './openocd-output.js';
-export { OpenOcdProcess, buildOpenOcdArgs } from './openocd-process.js';
-export type { ExitInfo, OpenOcdLaunchOptions, OpenOcdProcessEvents, StopOptions } from './openocd-process.js';
+export { OpenOcdProcess } from './openocd-process.js';
+export type { OpenOcdLaunchOptions, OpenOcdProcessEvents, StopOptions } from './openocd-process.js';
+export { buildOpenOcdArgs } from './openocd-args.js';
+export type { OpenOcdCommandLine } from './openocd-args.js';
+export type { ExitInfo } from './child-exit.js';
 export { findOpenOcd, MINIMUM_OPENOCD_VERSION, parseOpenOcdVersion } from './find-openocd.js';
 export type { FindOpenOcdOptions, OpenOcdBinary } from './find-openocd.js';
 export { ProcessLog } from './process-log.js';
 export type { LogLine } from './process-log.js';
-export { findFreePort } from './free-port.js';
 export type { SpawnedProcess, SpawnFunction, SpawnRequest } from './spawn.js';
 export {
   ImageVerifyError,

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
 import { OpenOcdNotFoundError, OpenOcdStartError } from './errors.js';
-import { findFreePort } from './free-port.js';
+import { freePort } from '../../lib/free-port.js';
 import { OpenOcdProcess } from './openocd-process.js';
 import { startOpenOcdWithoutTarget } from './test-support.js';
 
@@ -68,7 +68,7 @@ describe('OpenOcdProcess with real OpenOCD 0.12 (no target)', function () {
     const taken = await occupyPort();
     let calls = 0;
     const t0 = performance.now();
-    const p = await startOpenOcdWithoutTarget({ freePort: async () => (calls++ === 0 ? taken : findFreePort()) });
+    const p = await startOpenOcdWithoutTarget({ freePort: async () => (calls++ === 0 ? taken : freePort()) });
     started.push(p);
     expect(calls).to.equal(2);
     expect(performance.now() - t0, 'no wait for the stranger to answer').to.be.below(3000);

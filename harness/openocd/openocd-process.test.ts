@@ -9,7 +9,8 @@ import { PassThrough } from 'node:stream';
 import { registeredChildCount } from './child-registry.js';
 import { OpenOcdExitedError, OpenOcdNotFoundError, OpenOcdStartError, OpenOcdVersionError } from './errors.js';
 import { compareVersions, findOpenOcd, parseOpenOcdVersion } from './find-openocd.js';
-import { buildOpenOcdArgs, INSTANCE_TOKEN_VARIABLE, OpenOcdProcess, type OpenOcdLaunchOptions } from './openocd-process.js';
+import { buildOpenOcdArgs, INSTANCE_TOKEN_VARIABLE } from './openocd-args.js';
+import { OpenOcdProcess, type OpenOcdLaunchOptions } from './openocd-process.js';
 import type { SpawnedProcess, SpawnFunction } from './spawn.js';
 import type { TclRpcClient, TclRpcClientOptions } from './tcl-client.js';
 

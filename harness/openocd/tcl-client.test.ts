@@ -8,7 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { TclCommandError, TclConnectionLostError, TclProtocolError, TclRequestTooLargeError, TclTimeoutError } from './errors.js';
 import { FrameReader } from './frame-reader.js';
 import type { OpenOcdNotification } from './notifications.js';
-import { TclRpcClient, TCL_SERVER_LINE_LIMIT } from './tcl-client.js';
+import { TCL_SERVER_LINE_LIMIT } from './request-writer.js';
+import { TclRpcClient } from './tcl-client.js';
 
 const SUB = '\x1a';
 

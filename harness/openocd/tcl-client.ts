@@ -1,35 +1,28 @@
 /**
  * TclRpcClient: one TCP connection to OpenOCD's Tcl RPC server (tcl_port), many calls in
- * flight. Replies come strictly in request order (the server runs one line at a time), so
- * pairing is a FIFO queue, as in node-redis' commands-queue: a reply with nothing waiting is a
- * protocol violation, and a lost socket rejects every waiting call with its own command.
- *
- * Every call is wrapped (rpc-wire.ts) so errors come back as typed TclCommandError and replies
- * can be told from notifications, which go to the 'notification' event instead.
- *
- * Timeouts: after a timeout OpenOCD is still running the command and will still send exactly
- * one reply for it (the server answers every complete line), so by default the timed-out call
- * stays in the queue as a placeholder that swallows its late reply ('discard-late-reply'): the
- * connection stays usable, and later calls wait behind the slow one (each call's timeout runs
- * from when it was sent, so they may time out too). With 'close-connection' the socket is closed instead and every other
- * waiting call fails with TclConnectionLostError; use it when a hang means OpenOCD is stuck.
+ * flight. It owns the connection's life: the handshake that defines the call wrapper
+ * (rpc-wire.ts), sending requests (request-writer.ts), routing each frame (a reply to the oldest
+ * waiting call, pending-calls.ts, mapped to a result or typed error, reply-outcome.ts; a
+ * notification to the 'notification' event, notification-waits.ts), and what a timeout or a
+ * lost socket does to the calls in flight. A lost socket rejects each with its own command.
+ * After a timeout OpenOCD still runs the command and will still send exactly one reply for it,
+ * so by default ('discard-late-reply') the timed-out call stays queued to swallow that reply and
+ * the connection stays usable (later calls wait behind the slow one, each timeout running from
+ * when its call was sent); 'close-connection' closes the socket instead, failing every waiting
+ * call with TclConnectionLostError, for when a hang means OpenOCD is stuck.
  */
-import { EventEmitter, on } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import {
-  TclCommandError,
-  TclConnectionLostError,
-  TclProtocolError,
-  TclRequestTooLargeError,
-  TclTimeoutError,
-} from './errors.js';
-import { FRAME_TERMINATOR, FrameReader } from './frame-reader.js';
+import { TclConnectionLostError, TclProtocolError, TclTimeoutError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
+import { iterateNotifications, waitForNotification } from './notification-waits.js';
 import { isNotificationFrame, parseNotification, type OpenOcdNotification } from './notifications.js';
-import { decodeReply, isSuccessCode, REPLY_MARKER, RPC_PROC_DEFINITION, RPC_PROC_NAME, wrapCommand } from './rpc-wire.js';
-
-/** OpenOCD's TCL_LINE_MAX is 4 MiB including the terminator; longer lines are dropped. */
-export const TCL_SERVER_LINE_LIMIT = 4 * 1024 * 1024 - 2;
+import { PendingCalls, type PendingCall } from './pending-calls.js';
+import { mapReply, type CallOutcome, type CommandErrorLog } from './reply-outcome.js';
+import { oversizeRequest, RequestWriter } from './request-writer.js';
+import { REPLY_MARKER, RPC_PROC_DEFINITION, RPC_PROC_NAME, wrapCommand } from './rpc-wire.js';
+import { connectTcp } from './tcp-connect.js';
 
 export type TimeoutPolicy = 'discard-late-reply' | 'close-connection';
 
@@ -55,7 +48,7 @@ export interface TclRpcClientOptions {
    * commands fail with an empty Tcl result and say why only in the log ("Error: Target not
    * halted"), so a TclCommandError carries these lines.
    */
-  commandErrorLog?: (sinceWallMs: number) => readonly string[];
+  commandErrorLog?: CommandErrorLog;
 }
 
 export interface CallOptions {
@@ -75,22 +68,6 @@ export interface TclCallRecord {
   readonly error: Error | undefined;
 }
 
-interface PendingCall {
-  readonly command: string;
-  /** true for the proc definition sent while connecting: its reply is bare text. */
-  readonly setup: boolean;
-  /** performance.now() when sent (wall time = performance.timeOrigin + sentAt). */
-  readonly sentAt: number;
-  readonly acceptCodes: readonly number[] | undefined;
-  resolve: (text: string) => void;
-  reject: (error: Error) => void;
-  /** performance.now() value after which the call times out (Infinity: never). */
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  /** Already rejected (by its timeout); still waits for (and discards) its reply. */
-  settled: boolean;
-}
-
 export interface TclRpcClientEvents {
   notification: [OpenOcdNotification];
   call: [TclCallRecord];
@@ -99,12 +76,11 @@ export interface TclRpcClientEvents {
 
 export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   private readonly reader = new FrameReader();
-  /** Calls waiting for replies, oldest first; `head` avoids O(n) shifts. */
-  private queue: PendingCall[] = [];
-  private head = 0;
-  /** Requests gathered in this tick, written with one socket write. */
-  private outgoing: string[] = [];
-  private flushScheduled = false;
+  private readonly pending = new PendingCalls(
+    (call) => this.onTimeout(call),
+    () => this.closedReason === undefined,
+  );
+  private readonly writer: RequestWriter;
   private closedReason: string | undefined;
   /** Why the connection was lost (e.g. OpenOcdExitedError), for calls made afterwards too. */
   private lossCause: unknown;
@@ -112,12 +88,6 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   private readonly defaultTimeoutMs: number;
   private readonly timeoutPolicy: TimeoutPolicy;
   private readonly closedPromise: Promise<void>;
-  /**
-   * One shared timer armed for the earliest deadline, instead of one timer per call: a
-   * pipelined burst of 20,000 calls then costs one timer, not 20,000 (see the benchmark).
-   */
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  private armedDeadline = Infinity;
 
   private constructor(
     private readonly socket: Socket,
@@ -126,6 +96,7 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
     super();
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
     this.timeoutPolicy = options.timeoutPolicy ?? 'discard-late-reply';
+    this.writer = new RequestWriter(socket, () => this.closedReason === undefined);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.reader.push(chunk, this.onFrame));
     socket.on('error', (err) => {
@@ -145,22 +116,7 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   static async connect(options: TclRpcClientOptions): Promise<TclRpcClient> {
     const host = options.host ?? '127.0.0.1';
     const limitMs = options.connectTimeoutMs ?? 5000;
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host, port: options.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new TclConnectionLostError('(connect)', `connect to ${host}:${options.port} timed out after ${limitMs} ms`));
-      }, limitMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new TclConnectionLostError('(connect)', `cannot connect to ${host}:${options.port}: ${err.message}`, { cause: err }));
-      });
-    });
+    const socket = await connectTcp(host, options.port, limitMs);
     const client = new TclRpcClient(socket, options);
     try {
       const answer = await client.send(RPC_PROC_DEFINITION, true, { timeoutMs: limitMs });
@@ -182,7 +138,7 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
 
   /** Calls waiting for a reply (including timed-out ones whose late reply is still due). */
   get pendingCount(): number {
-    return this.queue.length - this.head;
+    return this.pending.count;
   }
 
   get closed(): boolean {
@@ -190,40 +146,13 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
   }
 
   /** Notifications as an async iterator; it ends when `signal` aborts (buffered meanwhile). */
-  async *notifications(signal?: AbortSignal): AsyncGenerator<OpenOcdNotification> {
-    try {
-      for await (const [n] of on(this, 'notification', signal ? { signal } : {})) {
-        yield n as OpenOcdNotification;
-      }
-    } catch (err) {
-      if (!(signal?.aborted && (err as Error).name === 'AbortError')) throw err;
-    }
+  notifications(signal?: AbortSignal): AsyncGenerator<OpenOcdNotification> {
+    return iterateNotifications(this, signal);
   }
 
   /** Resolves with the first notification that matches, or rejects after `timeoutMs`. */
   waitForNotification(match: (n: OpenOcdNotification) => boolean, timeoutMs: number): Promise<OpenOcdNotification> {
-    return new Promise((resolve, reject) => {
-      const onNotification = (n: OpenOcdNotification): void => {
-        if (!match(n)) return;
-        cleanup();
-        resolve(n);
-      };
-      const onClose = (reason: string): void => {
-        cleanup();
-        reject(new TclConnectionLostError('(waiting for notification)', reason));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new TclTimeoutError('(waiting for notification)', timeoutMs, timeoutMs, 'discard-late-reply'));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.off('notification', onNotification);
-        this.off('close', onClose);
-      };
-      this.on('notification', onNotification);
-      this.on('close', onClose);
-    });
+    return waitForNotification(this, match, timeoutMs);
   }
 
   /** Closes the connection; waiting calls fail with TclConnectionLostError("closed by client"). */
@@ -249,47 +178,18 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
         return;
       }
       const text = setup ? command : wrapCommand(command);
-      // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
-      if (text.length * 3 > TCL_SERVER_LINE_LIMIT) {
-        const bytes = Buffer.byteLength(text);
-        if (bytes > TCL_SERVER_LINE_LIMIT) {
-          reject(new TclRequestTooLargeError(command, bytes, TCL_SERVER_LINE_LIMIT));
-          return;
-        }
+      const oversize = oversizeRequest(command, text);
+      if (oversize) {
+        reject(oversize);
+        return;
       }
       const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
       const sentAt = performance.now();
       const deadline = timeoutMs > 0 ? sentAt + timeoutMs : Infinity;
-      const pending: PendingCall = {
-        command,
-        setup,
-        sentAt,
-        acceptCodes: options.acceptCodes,
-        resolve,
-        reject,
-        deadline,
-        timeoutMs,
-        settled: false,
-      };
-      if (deadline < this.armedDeadline) this.armDeadlineTimer(deadline);
-      this.queue.push(pending);
-      this.outgoing.push(text);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        queueMicrotask(this.flush);
-      }
+      this.pending.add({ command, setup, sentAt, acceptCodes: options.acceptCodes, resolve, reject, deadline, timeoutMs, settled: false });
+      this.writer.write(text);
     });
   }
-
-  /** Writes every request of this tick at once: one syscall for a pipelined burst. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.outgoing.length === 0 || this.closedReason !== undefined) return;
-    const terminator = String.fromCharCode(FRAME_TERMINATOR);
-    const data = this.outgoing.length === 1 ? this.outgoing[0] + terminator : this.outgoing.join(terminator) + terminator;
-    this.outgoing = [];
-    this.socket.write(data, 'utf8');
-  };
 
   private readonly onFrame = (buffer: Buffer, start: number, end: number): void => {
     // Replies start with 0x02; notifications with "type "; the setup reply is bare text.
@@ -297,46 +197,22 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
       this.emit('notification', parseNotification(buffer.subarray(start, end)));
       return;
     }
-    const pending = this.queue[this.head];
+    const pending = this.pending.takeOldest();
     if (pending === undefined) {
       this.destroy(`reply with no call waiting: ${JSON.stringify(buffer.toString('utf8', start, Math.min(end, start + 200)))}`);
       return;
     }
-    this.queue[this.head] = undefined as unknown as PendingCall;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
     if (pending.settled) return; // the late reply of a timed-out call
     pending.settled = true;
-    const elapsedMs = performance.now() - pending.sentAt;
-
     if (pending.setup) {
       pending.resolve(buffer.toString('utf8', start, end));
       return;
     }
-    const reply = decodeReply(buffer, start, end);
-    if (!reply.ok) {
-      this.finish(pending, elapsedMs, undefined, undefined, new TclProtocolError(pending.command, buffer.toString('utf8', start, end), reply.problem));
-      return;
-    }
-    if (isSuccessCode(reply.code) || pending.acceptCodes?.includes(reply.code)) {
-      this.finish(pending, elapsedMs, reply.code, reply.text, undefined);
-    } else if (this.options.commandErrorLog) {
-      // OpenOCD logged the reason before replying, but its stderr pipe may be read just after
-      // this socket chunk: one turn of the event loop lets those lines arrive.
-      const log = this.options.commandErrorLog;
-      setImmediate(() => {
-        const lines = log(performance.timeOrigin + pending.sentAt - 5);
-        this.finish(pending, elapsedMs, reply.code, reply.text, new TclCommandError(pending.command, reply.text, reply.code, elapsedMs, lines));
-      });
-    } else {
-      this.finish(pending, elapsedMs, reply.code, reply.text, new TclCommandError(pending.command, reply.text, reply.code, elapsedMs));
-    }
+    const elapsedMs = performance.now() - pending.sentAt;
+    mapReply(pending, buffer, start, end, elapsedMs, this.options.commandErrorLog, (outcome) => this.finish(pending, elapsedMs, outcome));
   };
 
-  private finish(pending: PendingCall, elapsedMs: number, code: number | undefined, text: string | undefined, error: Error | undefined): void {
+  private finish(pending: PendingCall, elapsedMs: number, { code, text, error }: CallOutcome): void {
     if (error) pending.reject(error);
     else pending.resolve(text as string);
     if (this.listenerCount('call') > 0) {
@@ -344,37 +220,11 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
     }
   }
 
-  private armDeadlineTimer(deadline: number): void {
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
-    this.armedDeadline = deadline;
-    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, deadline - performance.now()));
-    // The socket keeps the process alive while calls wait; the timer must not after they end.
-    this.deadlineTimer.unref();
-  }
-
-  /** Times out every waiting call whose deadline passed, then re-arms for the next one. */
-  private readonly onDeadline = (): void => {
-    this.deadlineTimer = undefined;
-    this.armedDeadline = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    const expired: PendingCall[] = [];
-    for (let i = this.head; i < this.queue.length; i++) {
-      const pending = this.queue[i] as PendingCall;
-      if (pending.settled) continue;
-      // 1 ms slack: timers may fire a hair early relative to performance.now().
-      if (pending.deadline <= now + 1) expired.push(pending);
-      else if (pending.deadline < next) next = pending.deadline;
-    }
-    for (const pending of expired) this.onTimeout(pending);
-    if (next !== Infinity && this.closedReason === undefined) this.armDeadlineTimer(next);
-  };
-
   private onTimeout(pending: PendingCall): void {
     if (pending.settled) return;
     pending.settled = true;
     const elapsedMs = performance.now() - pending.sentAt;
-    this.finish(pending, elapsedMs, undefined, undefined, new TclTimeoutError(pending.command, pending.timeoutMs, elapsedMs, this.timeoutPolicy));
+    this.finish(pending, elapsedMs, { error: new TclTimeoutError(pending.command, pending.timeoutMs, elapsedMs, this.timeoutPolicy) });
     if (this.timeoutPolicy === 'close-connection' && this.closedReason === undefined) {
       this.destroy(`closed after a timeout of: ${pending.command.slice(0, 200)}`);
     }
@@ -393,16 +243,11 @@ export class TclRpcClient extends EventEmitter<TclRpcClientEvents> {
       }
     }
     this.lossCause = cause;
-    const waiting = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
-    for (const pending of waiting) {
+    for (const pending of this.pending.drain()) {
       if (pending.settled) continue;
       pending.settled = true;
       const elapsedMs = performance.now() - pending.sentAt;
-      this.finish(pending, elapsedMs, undefined, undefined, new TclConnectionLostError(pending.command, this.closedReason, { cause }));
+      this.finish(pending, elapsedMs, { error: new TclConnectionLostError(pending.command, this.closedReason, { cause }) });
     }
     this.emit('close', this.closedReason);
   }

@@ -1,6 +1,7 @@
 /**
  * OpenOCD 0.12 setups that need no target hardware, for tests and the benchmark.
  */
+import { mulberry32 } from '../../lib/prng.js';
 import { OpenOcdProcess, type OpenOcdLaunchOptions } from './openocd-process.js';
 
 /** Only the Tcl server: `noinit` skips adapter and target init, the Tcl port still listens. */
@@ -26,14 +27,8 @@ export function startOpenOcdWithTesteeTarget(options: OpenOcdLaunchOptions = {})
   return OpenOcdProcess.start({ commands: TESTEE_TARGET_COMMANDS, ...options });
 }
 
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed from its seed. */
+/** Deterministic PRNG (mulberry32) in [0, 1), so a failing fuzz case can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }

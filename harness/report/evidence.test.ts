@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { TestResult } from 'allure-js-commons';
-import { faultLandingText, readEnvironmentProperties, recordRunEnvironment, sessionEnvironment, timingsCsv, timingsMarkdown } from './evidence.js';
+import { faultLandingText, timingsCsv, timingsMarkdown } from './evidence-text.js';
+import { readEnvironmentProperties, recordRunEnvironment, sessionEnvironment } from './run-environment.js';
 import { HIL_CATEGORIES, VerdictPhrase, writeEnvironmentProperties } from './results-files.js';
 import type { FaultLanding } from '../faults/injectors.js';
 

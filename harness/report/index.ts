@@ -3,21 +3,10 @@ export { attachFile, attachJson, attachText, formatParameter, isReporting, label
 export type { Labels, ParameterValue, Severity } from './allure.js';
 export { HIL_CATEGORIES, VerdictPhrase, writeCategories, writeEnvironmentProperties } from './results-files.js';
 export type { EnvironmentInfo } from './results-files.js';
-export {
-  attachFaultLanding,
-  attachSectorMap,
-  attachSessionEvidence,
-  caseParameters,
-  currentResultsDir,
-  describeCase,
-  faultLandingText,
-  healthText,
-  readEnvironmentProperties,
-  recordRunEnvironment,
-  sectorMapText,
-  sessionEnvironment,
-  timingsCsv,
-  timingsMarkdown,
-} from './evidence.js';
-export type { CaseParameters, EvidenceSource } from './evidence.js';
+export { attachEvidenceSince, attachFaultLanding, attachSectorMap, attachSessionEvidence } from './evidence.js';
+export type { EvidenceSource } from './evidence.js';
+export { faultLandingText, healthText, openOcdLogText, sectorMapText, tclTranscriptText, timingsCsv, timingsMarkdown, timingsText, uartTranscriptText } from './evidence-text.js';
+export { caseParameters, describeCase } from './case-parameters.js';
+export type { CaseParameters } from './case-parameters.js';
+export { currentResultsDir, readEnvironmentProperties, recordRunEnvironment, sessionEnvironment } from './run-environment.js';
 export { explainStates, GRID_CHARS, GRID_UNMAPPED, renderSectorGrid } from './sector-grid.js';

@@ -2,7 +2,7 @@
  * Why a board session could not do what was asked. All of them are "no verdict": the harness
  * did not get to look at the board. Each names the board, what was being done and what came back.
  */
-import { NoVerdictError } from '../exit-codes.js';
+import { isNoVerdictError, NoVerdictError } from '../exit-codes.js';
 
 export class SessionError extends NoVerdictError {
   constructor(
@@ -55,4 +55,16 @@ export class HealthCheckError extends SessionError {
   ) {
     super(boardId, `health check "${check}" failed (command: ${command})`, response, options);
   }
+}
+
+/** A lifecycle step whose failures are infrastructure: typed, naming the board and the command. */
+export function sessionStep(boardId: string, action: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (error) {
+      if (isNoVerdictError(error)) throw error;
+      throw new SessionError(boardId, action, error instanceof Error ? error.message : String(error), { cause: error });
+    }
+  };
 }

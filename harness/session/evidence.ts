@@ -1,13 +1,12 @@
 /**
- * What a session saw, kept for the report: OpenOCD's log (every process across reconnects), the
- * Tcl transcript, the UART transcript, the health check, named timings and fault landings.
- * `attach()` puts it all into the current Allure test (no-op outside a reporting run).
+ * What a session saw, recorded for the report: every OpenOCD run's log (across reconnects), the
+ * Tcl transcript, the UART lines, named timings, health checks, fault landings and sector maps.
+ * A pure recorder: `mark()` notes where a stretch starts (one test in a shared session) and
+ * `since(mark)` returns what was recorded after it. harness/report renders and attaches it.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { attachFile, attachJson, attachText } from '../report/index.js';
 import type { FaultLanding } from '../faults/injectors.js';
-import type { ProcessLog } from '../openocd/index.js';
+import type { LogLine, ProcessLog } from '../openocd/index.js';
+import type { UartLine } from '../serial/uart-console.js';
 
 export interface TclTranscriptEntry {
   /** Milliseconds since the session opened. */
@@ -21,6 +20,7 @@ export interface TclTranscriptEntry {
 
 export interface TimingEntry {
   readonly name: string;
+  /** Milliseconds since the session opened. */
   readonly atMs: number;
   readonly elapsedMs: number;
   readonly ok: boolean;
@@ -41,43 +41,145 @@ export interface HealthReport {
   readonly jedecId?: string;
 }
 
+/** A sector map taken during the session; `number` counts them from 1. */
+export interface SectorMapEvidence {
+  readonly number: number;
+  readonly title: string | undefined;
+  readonly svg: string;
+  readonly summary: string;
+}
+
+/** One OpenOCD process's log lines in a stretch; `run` counts the processes from 1. */
+export interface OpenOcdRunLog {
+  readonly run: number;
+  readonly pid: number | undefined;
+  readonly lines: readonly LogLine[];
+}
+
+/** The UART transcript as the session's console keeps it. */
+export interface UartSource {
+  readonly transcript: readonly UartLine[];
+}
+
+/** What a started board shows of itself, read when the report asks. */
+export interface BoardEvidenceSource {
+  stderr(): string;
+  /** The board's own state (chip operation log), when it has a control channel. */
+  state(): Promise<Record<string, unknown> | undefined>;
+}
+
+/** Where a stretch starts: how much of each record there was. */
+export interface EvidenceMark {
+  readonly atMs: number;
+  readonly openOcdRuns: number;
+  /** Lines of the last OpenOCD run at the mark. */
+  readonly openOcdLines: number;
+  readonly tcl: number;
+  readonly uart: number;
+  readonly timings: number;
+  readonly faults: number;
+  readonly sectorMaps: number;
+  readonly healthReports: number;
+}
+
+/** What was recorded in a stretch. */
+export interface EvidenceSlice {
+  /** How long the stretch has lasted. */
+  readonly elapsedMs: number;
+  readonly openOcdLog: readonly OpenOcdRunLog[];
+  readonly tcl: readonly TclTranscriptEntry[];
+  readonly uart: readonly UartLine[];
+  readonly timings: readonly TimingEntry[];
+  readonly faults: readonly FaultLanding[];
+  readonly sectorMaps: readonly SectorMapEvidence[];
+  /** The last health check of the stretch. */
+  readonly health: HealthReport | undefined;
+}
+
 const CLIP = 2000;
 
 function clip(text: string): string {
   return text.length <= CLIP ? text : `${text.slice(0, CLIP)}… (${text.length} chars)`;
 }
 
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 export class SessionEvidence {
   private readonly openedAt = performance.now();
-  private readonly logs: { pid: number | undefined; log: ProcessLog }[] = [];
-  readonly tcl: TclTranscriptEntry[] = [];
-  readonly timings: TimingEntry[] = [];
-  readonly faults: FaultLanding[] = [];
-  /** Sector maps taken during the session (SVG text and one-line summary). */
-  readonly sectorMaps: { readonly name: string; readonly svg: string; readonly summary: string }[] = [];
-  health: HealthReport | undefined;
-  /** Where attachment files are written (the session's work dir). */
-  fileDir: () => string | undefined = () => undefined;
-  uartText: () => string = () => '';
-  virtualBoardStderr: () => string = () => '';
-  /** Extra evidence from the virtual board's control socket (chip operation log); never a verdict. */
-  virtualBoardState: () => Promise<Record<string, unknown> | undefined> = () => Promise.resolve(undefined);
+  private readonly openOcdRuns: { readonly pid: number | undefined; readonly log: ProcessLog }[] = [];
+  private readonly tclEntries: TclTranscriptEntry[] = [];
+  private readonly timingEntries: TimingEntry[] = [];
+  private readonly faultLandings: FaultLanding[] = [];
+  private readonly maps: SectorMapEvidence[] = [];
+  private readonly healthReports: HealthReport[] = [];
+  private readonly opened: EvidenceMark = this.mark();
+  private uartSource: UartSource | undefined;
+  private boardSource: BoardEvidenceSource | undefined;
+
+  get tcl(): readonly TclTranscriptEntry[] {
+    return this.tclEntries;
+  }
+
+  get timings(): readonly TimingEntry[] {
+    return this.timingEntries;
+  }
+
+  /** Every fault landing, oldest first (the same array as `session.faults.landings`). */
+  get faults(): readonly FaultLanding[] {
+    return this.faultLandings;
+  }
+
+  get sectorMaps(): readonly SectorMapEvidence[] {
+    return this.maps;
+  }
+
+  /** The last health check. */
+  get health(): HealthReport | undefined {
+    return this.healthReports.at(-1);
+  }
+
+  /** The started board (boards the harness starts itself), read when the report asks. */
+  get board(): BoardEvidenceSource | undefined {
+    return this.boardSource;
+  }
 
   sinceOpenMs(): number {
     return performance.now() - this.openedAt;
   }
 
   addOpenOcdLog(pid: number | undefined, log: ProcessLog): void {
-    this.logs.push({ pid, log });
+    this.openOcdRuns.push({ pid, log });
+  }
+
+  useUart(source: UartSource): void {
+    this.uartSource = source;
+  }
+
+  useBoard(source: BoardEvidenceSource): void {
+    this.boardSource = source;
   }
 
   recordTcl(command: string, startedAtMs: number, ok: boolean, reply: string): void {
     const now = this.sinceOpenMs();
-    this.tcl.push({ atMs: Math.round(startedAtMs), command, elapsedMs: Math.round((now - startedAtMs) * 10) / 10, ok, reply: clip(reply) });
+    this.tclEntries.push({ atMs: Math.round(startedAtMs), command, elapsedMs: round1(now - startedAtMs), ok, reply: clip(reply) });
   }
 
   recordTiming(name: string, elapsedMs: number, ok: boolean): void {
-    this.timings.push({ name, atMs: Math.round(this.sinceOpenMs() - elapsedMs), elapsedMs: Math.round(elapsedMs * 10) / 10, ok });
+    this.timingEntries.push({ name, atMs: Math.round(this.sinceOpenMs() - elapsedMs), elapsedMs: round1(elapsedMs), ok });
+  }
+
+  recordFault(landing: FaultLanding): void {
+    this.faultLandings.push(landing);
+  }
+
+  recordSectorMap(svg: string, summary: string, title?: string): void {
+    this.maps.push({ number: this.maps.length + 1, title, svg, summary });
+  }
+
+  recordHealth(report: HealthReport): void {
+    this.healthReports.push(report);
   }
 
   /** Times `body` under `name`. */
@@ -93,40 +195,37 @@ export class SessionEvidence {
     }
   }
 
-  openOcdLogText(): string {
-    return this.logs.map(({ pid, log }, i) => `===== OpenOCD run ${i + 1} (pid ${pid ?? '?'}) =====\n${log.toString()}`).join('\n');
+  mark(): EvidenceMark {
+    return {
+      atMs: this.sinceOpenMs(),
+      openOcdRuns: this.openOcdRuns.length,
+      openOcdLines: this.openOcdRuns.at(-1)?.log.lines().length ?? 0,
+      tcl: this.tclEntries.length,
+      uart: this.uartSource?.transcript.length ?? 0,
+      timings: this.timingEntries.length,
+      faults: this.faultLandings.length,
+      sectorMaps: this.maps.length,
+      healthReports: this.healthReports.length,
+    };
   }
 
-  tclTranscriptText(): string {
-    return this.tcl
-      .map((e) => `[+${(e.atMs / 1000).toFixed(3)}s ${e.elapsedMs.toFixed(1)}ms ${e.ok ? 'ok ' : 'ERR'}] ${e.command}${e.reply ? `\n    -> ${e.reply.replace(/\n/g, '\n       ')}` : ''}`)
-      .join('\n');
-  }
-
-  timingsText(): string {
-    return this.timings.map((t) => `${(t.atMs / 1000).toFixed(3).padStart(9)} s  ${t.elapsedMs.toFixed(1).padStart(10)} ms  ${t.ok ? 'ok ' : 'ERR'}  ${t.name}`).join('\n');
-  }
-
-  /** Everything, as Allure attachments of the current test. */
-  async attach(prefix = ''): Promise<void> {
-    await attachText(`${prefix}OpenOCD log`, this.openOcdLogText());
-    await attachText(`${prefix}OpenOCD Tcl transcript`, this.tclTranscriptText());
-    await attachText(`${prefix}UART transcript`, this.uartText());
-    await attachText(`${prefix}timings`, this.timingsText());
-    if (this.health) await attachJson(`${prefix}board health check`, this.health);
-    if (this.faults.length > 0) await attachJson(`${prefix}fault landings`, this.faults);
-    const dir = this.fileDir();
-    for (const [i, map] of this.sectorMaps.entries()) {
-      await attachText(`${prefix}${map.name}: summary`, map.summary);
-      if (dir) {
-        const path = join(dir, `sector-map-${i + 1}.svg`);
-        await writeFile(path, map.svg);
-        await attachFile(`${prefix}${map.name}`, path, 'image/svg+xml');
-      }
-    }
-    const virtual = await this.virtualBoardState().catch((error: unknown) => ({ unavailable: error instanceof Error ? error.message : String(error) }));
-    if (virtual) await attachJson(`${prefix}virtual board: chip operation log (evidence only)`, virtual);
-    const stderr = this.virtualBoardStderr();
-    if (stderr) await attachText(`${prefix}virtual board stderr`, stderr);
+  /** What was recorded after `mark` (default: since the session opened). */
+  since(mark: EvidenceMark = this.opened): EvidenceSlice {
+    const firstRun = Math.max(0, mark.openOcdRuns - 1);
+    const openOcdLog = this.openOcdRuns.slice(firstRun).map(({ pid, log }, i) => {
+      const run = firstRun + i + 1;
+      const lines = log.lines();
+      return { run, pid, lines: run === mark.openOcdRuns ? lines.slice(mark.openOcdLines) : lines };
+    });
+    return {
+      elapsedMs: this.sinceOpenMs() - mark.atMs,
+      openOcdLog,
+      tcl: this.tclEntries.slice(mark.tcl),
+      uart: this.uartSource?.transcript.slice(mark.uart) ?? [],
+      timings: this.timingEntries.slice(mark.timings),
+      faults: this.faultLandings.slice(mark.faults),
+      sectorMaps: this.maps.slice(mark.sectorMaps),
+      health: this.healthReports.slice(mark.healthReports).at(-1),
+    };
   }
 }

@@ -14,8 +14,9 @@
  * whole describe block (before/after).
  */
 import type { BoardRecord } from '../boards/types.js';
-import type { BoardSession as BoardSessionType, BoardSessionOptions } from '../session.js';
 import { attachSessionEvidence } from '../report/evidence.js';
+import { BoardSession } from './board-session.js';
+import type { BoardSessionOptions } from './options.js';
 
 export interface UseBoardSessionOptions extends BoardSessionOptions {
   /** The board, or a function choosing it when the hook runs (e.g. from --board / HIL_BOARD). */
@@ -25,20 +26,14 @@ export interface UseBoardSessionOptions extends BoardSessionOptions {
   readonly attachAlways?: boolean;
 }
 
-async function openSession(board: BoardRecord, options: BoardSessionOptions): Promise<BoardSessionType> {
-  // Loaded lazily: session.ts re-exports this module.
-  const { BoardSession } = await import('../session.js');
-  return BoardSession.open(board, options);
-}
-
 /** Registers the hooks in the current describe block; returns a getter for the open session. */
-export function useBoardSession(options: UseBoardSessionOptions): () => BoardSessionType {
-  let session: BoardSessionType | undefined;
+export function useBoardSession(options: UseBoardSessionOptions): () => BoardSession {
+  let session: BoardSession | undefined;
   const scope = options.scope ?? 'spec';
   const setUp = async function (this: Mocha.Context): Promise<void> {
     this.timeout(Math.max(this.timeout(), 120_000));
     const board = typeof options.board === 'function' ? options.board() : options.board;
-    session = await openSession(board, options);
+    session = await BoardSession.open(board, options);
   };
   const tearDown = async function (this: Mocha.Context): Promise<void> {
     this.timeout(Math.max(this.timeout(), 60_000));
@@ -66,8 +61,8 @@ export function useBoardSession(options: UseBoardSessionOptions): () => BoardSes
 }
 
 /** Opens a session, runs `body`, closes it; attaches the evidence when `body` throws. */
-export async function withBoardSession<T>(board: BoardRecord, options: BoardSessionOptions, body: (session: BoardSessionType) => Promise<T>): Promise<T> {
-  const session = await openSession(board, options);
+export async function withBoardSession<T>(board: BoardRecord, options: BoardSessionOptions, body: (session: BoardSession) => Promise<T>): Promise<T> {
+  const session = await BoardSession.open(board, options);
   try {
     return await body(session);
   } catch (error) {

@@ -4,7 +4,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBoard } from '../boards/index.js';
-import type { BoardSession } from '../session.js';
+import { attachSessionEvidence } from '../report/evidence.js';
+import type { BoardSession } from './index.js';
 import { useBoardSession, withBoardSession } from './mocha.js';
 import { isAlive } from './testing/process-tree.js';
 
@@ -43,7 +44,7 @@ describe('useBoardSession (mocha fixture, scope suite) on the virtual board', fu
     expect(await seen.flash.jedecId()).to.equal('ef4020');
     await seen.flash.sectorMap({ expected: new Uint8Array(4096).fill(0xff), title: 'blank' });
     // Attaching the evidence to the running Allure test must work mid-test too.
-    await seen.evidence.attach('mid-test ');
+    await attachSessionEvidence(seen, 'mid-test ');
     expect(seen.evidence.sectorMaps).to.have.length(1);
   });
 

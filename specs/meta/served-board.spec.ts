@@ -11,30 +11,19 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../lib/free-port.js';
 import { openOcdPortVariables, startVirtualBoardProcess, type VirtualBoardProcess } from '../../fixtures/virtual-board/process-launcher.js';
 import { loadBoardsFile, REPO_ROOT } from '../../harness/boards/index.js';
 import { FaultNotSupportedError, parseFaultPoint } from '../../harness/faults/index.js';
-import { attachJson, attachText, labels } from '../../harness/report/index.js';
-import { BoardSession } from '../../harness/session.js';
+import { attachJson, attachSessionEvidence, attachText, labels } from '../../harness/report/index.js';
+import { BoardSession } from '../../harness/session/index.js';
 import { specImages } from '../support/images.js';
 import { ensureFirmwareBuilt } from '../../fixtures/firmware/build.js';
 
 const SECOND_LOOPBACK = '127.0.0.2';
-
-/** A free TCP port on `host` (listen on port 0, read it, close). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function waitConnectable(host: string, port: number, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -137,7 +126,7 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
       await session.boot();
       const verdict = await session.uart.expect(/^HIL-BOOT image=/, 15_000);
       expect(verdict.text).to.match(/^HIL-BOOT image=ok /);
-      await session.evidence.attach();
+      await attachSessionEvidence(session);
     } finally {
       await session.close();
     }

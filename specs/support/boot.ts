@@ -4,7 +4,7 @@
  * fault status registers (CFSR/HFSR) and lockup bit read through OpenOCD afterwards.
  */
 import { explainFault, imageVerdictOf, parseBootLogLine, type FaultEvent } from '../../harness/serial/boot-log.js';
-import type { BoardSession } from '../../harness/session.js';
+import type { BoardSession } from '../../harness/session/index.js';
 
 /** ARMv7-M system control block: CFSR, HFSR (B3.2.15/16) and DHCSR (C1.6.2). */
 const CFSR = 0xe000ed28;

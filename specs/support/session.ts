@@ -3,8 +3,7 @@
  * a per-test guard: a test that starts after an earlier one left the session interrupted or
  * broken begins with a reconnect (the next run), so one failure does not cascade.
  */
-import { useBoardSession } from '../../harness/session.js';
-import type { BoardSession, BoardSessionOptions } from '../../harness/session.js';
+import { useBoardSession, type BoardSession, type BoardSessionOptions } from '../../harness/session/index.js';
 import { bootloaderElf, specBoard, specTimeScale } from './board.js';
 
 export interface SpecSessionOptions extends BoardSessionOptions {

@@ -7,7 +7,8 @@ import { SectorMap } from '../../flash/sector-map.js';
 import { ProcessLog } from '../../openocd/process-log.js';
 import { SessionEvidence } from '../../session/evidence.js';
 import type { FaultLanding } from '../../faults/injectors.js';
-import { attachFaultLanding, attachSectorMap, attachSessionEvidence, describeCase } from '../evidence.js';
+import { describeCase } from '../case-parameters.js';
+import { attachFaultLanding, attachSectorMap, attachSessionEvidence } from '../evidence.js';
 import { VerdictPhrase } from '../results-files.js';
 
 describe('evidence fixture', () => {
@@ -20,8 +21,8 @@ describe('evidence fixture', () => {
     evidence.recordTcl('flash erase_sector stm32h7x.qspi 0 0', 10, true, 'erased sectors 0 through 0');
     evidence.recordTiming('flash: erase', 151.2, true);
     evidence.recordTiming('flash: "odd, name"', 3, false);
-    evidence.uartText = () => '[+0.100s] HIL-BOOT image=rejected reason=crc-mismatch';
-    evidence.health = { ok: true, checks: [{ check: 'QSPI JEDEC id', command: 'stmqspi cmd stm32h7x.qspi 3 0x9f', ok: true, detail: 'read ef4020, expected ef4020', elapsedMs: 3.2 }], openOcdVersion: 'Open On-Chip Debugger 0.12.0', jedecId: 'ef4020' };
+    evidence.useUart({ transcript: [{ atMs: 100, text: 'HIL-BOOT image=rejected reason=crc-mismatch' }] });
+    evidence.recordHealth({ ok: true, checks: [{ check: 'QSPI JEDEC id', command: 'stmqspi cmd stm32h7x.qspi 3 0x9f', ok: true, detail: 'read ef4020, expected ef4020', elapsedMs: 3.2 }], openOcdVersion: 'Open On-Chip Debugger 0.12.0', jedecId: 'ef4020' });
     await attachSessionEvidence({ board: { id: 'virtual-h745' }, evidence });
     const map = new SectorMap(0, [
       { offset: 0, state: 'match', differingBytes: 0 },

@@ -4,7 +4,7 @@
  * Argument: the lock directory.
  */
 import { selectBoard } from '../../boards/index.js';
-import { BoardSession } from '../../session.js';
+import { BoardSession } from '../index.js';
 import { descendantsOf } from './process-tree.js';
 
 const session = await BoardSession.open(selectBoard().board, { timeScale: 0.001, ...(process.argv[2] ? { lockDir: process.argv[2] } : {}) });

@@ -1,11 +1,12 @@
 /**
- * A TCP port that was free a moment ago: listen on port 0 on 127.0.0.1, read the port the
- * kernel chose, close. Someone else may take it before OpenOCD binds it; the supervisor sees
- * OpenOCD's "couldn't bind tcl to socket" and retries with a fresh port.
+ * A TCP port that was free a moment ago: listen on port 0, read the port the kernel chose,
+ * close. OpenOCD 0.12 cannot listen on port 0 itself, so it needs a number; someone else may
+ * take the port before it binds, which callers that care (the OpenOCD supervisor) retry.
+ * Dependency-free: harness/ and fixtures/ both import it.
  */
 import { createServer } from 'node:net';
 
-export function findFreePort(host = '127.0.0.1'): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -1,0 +1,58 @@
+/**
+ * The session's fault side: the environment injectors act through, resolved when they fire
+ * (a reconnect replaces OpenOCD), and `session.faults` for spec code.
+ */
+import type { BoardRecord } from '../boards/types.js';
+import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
+import { createInjector, fireNow, type FaultEnvironment, type FaultInjector, type FaultLanding, type InjectorKind, type InjectorOptions } from '../faults/injectors.js';
+import type { PowerSwitch } from '../power/power-switch.js';
+import type { OpenOcdConnection } from './openocd-connection.js';
+
+/** What the session offers spec code about faults. */
+export interface SessionFaults {
+  /** The environment injectors act through (resolved at fire time). */
+  readonly env: FaultEnvironment;
+  /** Every landing so far, oldest first. */
+  readonly landings: readonly FaultLanding[];
+  injector(kind: InjectorKind): FaultInjector;
+  /** Fires an injector now, outside a programming run ("pull the plug now"). */
+  fire(kind: InjectorKind | FaultInjector, description?: string): Promise<FaultLanding>;
+}
+
+export interface FaultEnvironmentParts {
+  readonly openocd: OpenOcdConnection;
+  readonly power: () => PowerSwitch | undefined;
+  readonly control: () => VirtualBoardControl | undefined;
+}
+
+export function createFaultEnvironment(board: BoardRecord, parts: FaultEnvironmentParts): FaultEnvironment {
+  return {
+    board,
+    openOcdProcess: () => parts.openocd.process,
+    openSideChannel: () => parts.openocd.openSideChannel(),
+    power: parts.power,
+    control: parts.control,
+  };
+}
+
+export interface SessionFaultHooks {
+  /** Throws when the session cannot act (closed, broken). */
+  readonly check: (method: string) => void;
+  /** Every fired injector's landing, for the session's state and evidence. */
+  readonly onFired: (landing: FaultLanding, injector: FaultInjector) => void;
+}
+
+export function createSessionFaults(env: FaultEnvironment, options: InjectorOptions | undefined, landings: readonly FaultLanding[], hooks: SessionFaultHooks): SessionFaults {
+  return {
+    env,
+    landings,
+    injector: (kind) => createInjector(kind, options),
+    fire: async (kind, description) => {
+      hooks.check('faults.fire');
+      const injector = typeof kind === 'string' ? createInjector(kind, options) : kind;
+      const landing = await fireNow(env, injector, description);
+      hooks.onFired(landing, injector);
+      return landing;
+    },
+  };
+}
