@@ -1,0 +1,115 @@
+/**
+ * What a fault injector is: the contract between the programming run (which fires it at a fault
+ * point) and the ways a run gets interrupted, the environment injectors act through, and the
+ * landing record (where the interruption really landed).
+ */
+import type { BoardRecord } from '../boards/types.js';
+import { NoVerdictError } from '../exit-codes.js';
+import type { OpenOcdProcess, TclCaller } from '../openocd/index.js';
+import type { PowerSwitch } from '../power/power-switch.js';
+import type { FaultInjectorKind } from './fault-point.js';
+import type { RunSnapshot } from './run-tracker.js';
+import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
+
+/** The four field injectors, plus the virtual board's in-chip power cut. */
+export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut';
+
+/** What injectors reach through the session (resolved at fire time: OpenOCD may be restarted). */
+export interface FaultEnvironment {
+  readonly board: BoardRecord;
+  /** The OpenOCD process the session started; undefined when attached to an external one. */
+  openOcdProcess(): OpenOcdProcess | undefined;
+  /** A fresh Tcl connection (the main one is busy with the command being interrupted). */
+  openSideChannel(): Promise<TclCaller & { close(): Promise<void> }>;
+  power(): PowerSwitch | undefined;
+  control(): VirtualBoardControl | undefined;
+}
+
+export class FaultNotSupportedError extends NoVerdictError {
+  constructor(
+    readonly boardId: string,
+    readonly injector: InjectorKind,
+    readonly reason: string,
+  ) {
+    super(`board ${boardId}: fault injector ${injector} cannot run: ${reason}`);
+  }
+}
+
+export class FaultInjectionError extends NoVerdictError {
+  constructor(
+    readonly boardId: string,
+    readonly injector: InjectorKind,
+    readonly action: string,
+    readonly response: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`board ${boardId}: fault injector ${injector} failed to ${action}: ${response}`, options);
+  }
+}
+
+/** What an erase in flight is, for injectors that aim inside it. */
+export interface EraseTarget {
+  readonly unitIndex: number;
+  /** Flash offset from the bank start. */
+  readonly offset: number;
+  readonly length: number;
+  readonly delayMs: number;
+}
+
+export interface FireResult {
+  /** Free-text notes on what was done and observed ("Tcl shutdown answered after the erase returned"). */
+  readonly notes: readonly string[];
+  /** Extra evidence from the virtual board's control socket (operation record, power state). */
+  readonly virtual?: Record<string, unknown>;
+}
+
+export interface FaultInjector {
+  readonly kind: InjectorKind;
+  /** True when OpenOCD no longer serves afterwards: the session must `reconnect()`. */
+  readonly endsOpenOcd: boolean;
+  /** True when the board lost power (OpenOCD's view of the target is stale: reconnect too). */
+  readonly cutsPower: boolean;
+  /** Refuses before the run touches the board (board without a switch, power cuts forbidden...). */
+  preflight(env: FaultEnvironment): void;
+  /** For an erase-in-flight point: called just before the erase command is sent. */
+  prepareForErase?(env: FaultEnvironment, target: EraseTarget): Promise<void>;
+  /**
+   * For an erase-in-flight point: resolves at the moment to fire, after the erase command was
+   * sent. Default: `delayMs` of wall time. The virtual in-chip trigger waits for the chip.
+   */
+  waitForEraseMoment?(env: FaultEnvironment, target: EraseTarget): Promise<void>;
+  fire(env: FaultEnvironment): Promise<FireResult>;
+}
+
+export interface FaultLanding {
+  readonly injector: InjectorKind;
+  /** The planned point in its CLI spelling (formatFaultPoint), or 'manual'. */
+  readonly point: string;
+  readonly description: string;
+  /** Where the run was when the injector fired. */
+  readonly phase: RunSnapshot['phase'];
+  /** Image bytes acknowledged as written when the run stopped. */
+  readonly lastAckedByte: number;
+  /** Index of the last erase unit acknowledged as erased when the run stopped. */
+  readonly lastErasedUnit: number | undefined;
+  readonly lastErasedOffset: number | undefined;
+  /** Milliseconds from the start of the run to the moment the injector fired. */
+  readonly elapsedMs: number;
+  /** The command that was running on OpenOCD when the injector fired. */
+  readonly inFlightCommand: string | undefined;
+  /** What became of it: it failed (interrupted), or finished before the fault took effect. */
+  readonly inFlightOutcome: 'interrupted' | 'completed' | 'none';
+  /** Milliseconds from the start of the run until the in-flight command settled (if there was one). */
+  readonly inFlightSettledAtMs?: number;
+  /** Milliseconds from the start of the run until the injector had done its work. */
+  readonly injectorDoneAtMs: number;
+  readonly notes: readonly string[];
+  readonly virtual?: Record<string, unknown>;
+}
+
+export interface PowerCutOptions {
+  /** How long the board stays off. Default 300 ms. */
+  readonly offMs?: number;
+  /** Restore power afterwards. Default true. */
+  readonly restore?: boolean;
+}
