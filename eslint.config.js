@@ -34,4 +34,13 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The simulator is standalone: only its adapter to the harness (the board kind, the process
+    // launcher, the control client) and its tests and rigs may use harness/ contracts.
+    files: ['fixtures/virtual-board/**/*.ts'],
+    ignores: ['fixtures/virtual-board/board-kind.ts', 'fixtures/virtual-board/process-launcher.ts', 'fixtures/virtual-board/control-client.ts', 'fixtures/virtual-board/testing/**', '**/*.test.ts', '**/*.bench.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/harness/**'], message: 'the virtual board simulator does not depend on the harness; only its adapter (board-kind.ts, process-launcher.ts, control-client.ts) does.' }] }],
+    },
+  },
 );
