@@ -30,7 +30,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/fixtures/**'], message: 'harness/ never imports fixtures/: a board kind registers itself (package.json hil.boardKinds); tests take the fixture firmware as a built file.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/fixtures/**'],
+              message:
+                'harness/ never imports fixtures/: a board kind registers itself (package.json hil.boardKinds); tests take the fixture firmware as a built file.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -38,9 +46,27 @@ export default tseslint.config(
     // The simulator is standalone: only its adapter to the harness (the board kind, the process
     // launcher, the control client) and its tests and rigs may use harness/ contracts.
     files: ['fixtures/virtual-board/**/*.ts'],
-    ignores: ['fixtures/virtual-board/board-kind.ts', 'fixtures/virtual-board/process-launcher.ts', 'fixtures/virtual-board/control-client.ts', 'fixtures/virtual-board/testing/**', '**/*.test.ts', '**/*.bench.ts'],
+    ignores: [
+      'fixtures/virtual-board/board-kind.ts',
+      'fixtures/virtual-board/process-launcher.ts',
+      'fixtures/virtual-board/control-client.ts',
+      'fixtures/virtual-board/testing/**',
+      '**/*.test.ts',
+      '**/*.bench.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/harness/**'], message: 'the virtual board simulator does not depend on the harness; only its adapter (board-kind.ts, process-launcher.ts, control-client.ts) does.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/harness/**'],
+              message:
+                'the virtual board simulator does not depend on the harness; only its adapter (board-kind.ts, process-launcher.ts, control-client.ts) does.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

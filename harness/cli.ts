@@ -76,7 +76,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     // --json promises one document on stdout: failures too.
     if (rest.includes('--json')) {
       const kind = error instanceof UsageError ? 'usage' : isNoVerdictError(error) ? 'no-verdict' : 'harness-bug';
-      console.log(toJson({ command: name, error: { kind, name: (error as Error)?.name, message: (error as Error)?.message ?? String(error) }, exitCode: ExitCode.NoVerdict }));
+      console.log(
+        toJson({
+          command: name,
+          error: { kind, name: (error as Error)?.name, message: (error as Error)?.message ?? String(error) },
+          exitCode: ExitCode.NoVerdict,
+        }),
+      );
     }
     if (error instanceof UsageError) {
       console.error(`hil ${name}: ${error.message}\n\n${command.usage}`);

@@ -38,13 +38,19 @@ describe('Baseline: a healthy board programs and boots the image', function () {
       await attachText('OpenOCD program output', run.output);
       expect(run.ok, `OpenOCD program failed: ${run.output}`).to.equal(true);
       const compare = await step('on-target CRC (verify_image)', () => session.flash.compare(0, image));
-      expect(compare.matches, `${VerdictPhrase.flashNotCleared}: verify_image differs at ${compare.differences.slice(0, 4).map((d) => `0x${d.address.toString(16)}`).join(', ')}`).to.equal(true);
+      expect(
+        compare.matches,
+        `${VerdictPhrase.flashNotCleared}: verify_image differs at ${compare.differences
+          .slice(0, 4)
+          .map((d) => `0x${d.address.toString(16)}`)
+          .join(', ')}`,
+      ).to.equal(true);
       const map = await step('sector map', () => session.flash.sectorMap({ expected: image, title: 'after program ... verify' }));
       expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
     });
   });
 
-  it('boots it: `HIL-BOOT image=ok` with the image version, then the app\'s lines, no fault', async () => {
+  it("boots it: `HIL-BOOT image=ok` with the image version, then the app's lines, no fault", async () => {
     const session = board();
     await withEvidence(session, async () => {
       const boot = await step('reset run and read the UART', () => bootAndObserve(session));

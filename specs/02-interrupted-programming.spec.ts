@@ -30,7 +30,10 @@ export const MATRIX_POINTS = [
 ] as const;
 
 /** Why this board cannot take this injector, or undefined when it can. */
-function unsupported(kind: FaultInjectorKind, board: { allows: { powerCut: boolean }; reset: { srst?: boolean }; power: { type: string }; openocd: { tclPort?: number } }): string | undefined {
+function unsupported(
+  kind: FaultInjectorKind,
+  board: { allows: { powerCut: boolean }; reset: { srst?: boolean }; power: { type: string }; openocd: { tclPort?: number } },
+): string | undefined {
   if (kind === 'power-cut' && !board.allows.powerCut) return 'boards.json allows.powerCut is false for this board';
   if (kind === 'power-cut' && board.power.type === 'none') return 'the board has no power switch (power.type none)';
   if (kind === 'srst' && board.reset.srst !== true) return 'the board has no SRST line wired (reset.srst)';
@@ -75,18 +78,26 @@ describe('Interrupted programming, then a normal re-run (no manual chip erase)',
             // anything else accepted is the partial new one.
             expect(afterFault.image, `no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
             const acceptedOld = afterFault.image === 'ok' && afterFault.version === PREVIOUS_VERSION;
-            expect(acceptedOld || afterFault.image === 'rejected' || afterFault.image === 'absent', `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)}`).to.equal(true);
+            expect(
+              acceptedOld || afterFault.image === 'rejected' || afterFault.image === 'absent',
+              `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)}`,
+            ).to.equal(true);
 
             const units = eraseUnitsCovering(0, image.length);
             await step('(b) first pass stopped right after the erase phase: every erased unit is blank', async () => {
               const pass = await session.flash.program(image, { faultPoint: parseFaultPoint('between-erase-and-write'), injector: new StopAfterErase() });
               await attachJson('erase phase', pass.erases);
               const blank = await session.flash.blankCheck(units);
-              expect(blank.blank, `${VerdictPhrase.flashNotCleared}: units ${blank.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`).to.equal(true);
+              expect(
+                blank.blank,
+                `${VerdictPhrase.flashNotCleared}: units ${blank.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`,
+              ).to.equal(true);
             });
             await step('(b) the normal run: erase, write, verify; sector map equals the image', async () => {
               const run = await session.flash.program(image, { chunkSize: 4 * 1024 });
-              expect(run.verify?.ok, `${VerdictPhrase.flashNotCleared}: verify_image found ${run.verify?.differences.length ?? '?'} differences`).to.equal(true);
+              expect(run.verify?.ok, `${VerdictPhrase.flashNotCleared}: verify_image found ${run.verify?.differences.length ?? '?'} differences`).to.equal(
+                true,
+              );
               const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${kind} at ${pointText} and a normal re-run` });
               expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
             });

@@ -35,8 +35,12 @@ async function patternAt(session: BoardSession, offsets: readonly number[]): Pro
 async function expectBlank(session: BoardSession, range: { offset: number; length: number }, how: string): Promise<void> {
   const result = await step(`blank check (CRC of 0xFF) 0x${range.offset.toString(16)}+0x${range.length.toString(16)}`, () => session.flash.blankCheck(range));
   await attachJson(`blank check after ${how}`, result);
-  if (!result.blank) await session.flash.sectorMap({ expected: new Uint8Array(range.length).fill(0xff), offset: range.offset, title: `not blank after ${how}` });
-  expect(result.blank, `${VerdictPhrase.flashNotCleared}: ${how} left units ${result.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`).to.equal(true);
+  if (!result.blank)
+    await session.flash.sectorMap({ expected: new Uint8Array(range.length).fill(0xff), offset: range.offset, title: `not blank after ${how}` });
+  expect(
+    result.blank,
+    `${VerdictPhrase.flashNotCleared}: ${how} left units ${result.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`,
+  ).to.equal(true);
 }
 
 describe('Erase really clears, for every erase path', function () {
@@ -78,7 +82,7 @@ describe('Erase really clears, for every erase path', function () {
       });
     });
 
-    it('`program`\'s own erase (write_image erase) of a 1 KiB file in the last sector clears the rest of that sector', async () => {
+    it("`program`'s own erase (write_image erase) of a 1 KiB file in the last sector clears the rest of that sector", async () => {
       const session = board();
       await withEvidence(session, async () => {
         await patternAt(session, [LAST_UNIT]);
@@ -92,14 +96,15 @@ describe('Erase really clears, for every erase path', function () {
         await attachText('OpenOCD program output', run.output);
         expect(run.ok, run.output).to.equal(true);
         expect((await session.flash.compare(LAST_UNIT, data)).matches, `${VerdictPhrase.flashNotCleared}: the file did not land`).to.equal(true);
-        await expectBlank(session, { offset: LAST_UNIT + KIB, length: UNIT - KIB }, '`program`\'s erase (rest of the sector)');
+        await expectBlank(session, { offset: LAST_UNIT + KIB, length: UNIT - KIB }, "`program`'s erase (rest of the sector)");
       });
     });
 
     it('`stmqspi mass_erase` clears the first sector, both sides of 16 MiB and the last sector, in a plausible time', async function () {
       const session = board();
       await parameter('allows.massErase', session.board.allows.massErase);
-      if (!session.board.allows.massErase) return skipBecause(this, 'boards.json allows.massErase is false for this board (a chip erase takes minutes and wipes everything)');
+      if (!session.board.allows.massErase)
+        return skipBecause(this, 'boards.json allows.massErase is false for this board (a chip erase takes minutes and wipes everything)');
       await withEvidence(session, async () => {
         await patternAt(session, [0, MIB16 - UNIT, MIB16, LAST_UNIT]);
         const r = await step('stmqspi mass_erase', () => session.flash.massErase());
@@ -125,7 +130,9 @@ describe('Erase really clears, for every erase path', function () {
       await withEvidence(session, async () => {
         const old = seededBytes(8 * KIB, 3);
         expect((await session.flash.program(old)).verify?.ok).to.equal(true);
-        const cut = await step('erase of unit 0 cut by power loss', () => session.flash.program(seededBytes(8 * KIB, 4), { faultPoint: parseFaultPoint('erase-in-flight:first:50ms'), injector }));
+        const cut = await step('erase of unit 0 cut by power loss', () =>
+          session.flash.program(seededBytes(8 * KIB, 4), { faultPoint: parseFaultPoint('erase-in-flight:first:50ms'), injector }),
+        );
         await attachJson('fault landing', cut.landing);
         await session.reconnect();
         await session.flash.sectorMap({ expected: old, previous: old, title: 'after power loss mid-erase' });

@@ -64,10 +64,13 @@ describe('Boot CRC validation rejects partial images', function () {
         const boot = await step('boot and read the UART and fault registers', () => bootAndObserve(session));
         await attachJson('boot observation', boot);
         // The verdict comes first on the UART, so it is judged first: a fault after an accepted bad image is its consequence.
-        expect(boot.image === 'ok' || boot.image === 'unchecked', `${VerdictPhrase.bootAcceptedBadImage} (${variant.name}): ${describeBoot(boot)}`).to.equal(false);
+        expect(boot.image === 'ok' || boot.image === 'unchecked', `${VerdictPhrase.bootAcceptedBadImage} (${variant.name}): ${describeBoot(boot)}`).to.equal(
+          false,
+        );
         expect(faultSeen(boot), `${VerdictPhrase.bootFault} on the ${variant.name} variant: ${describeBoot(boot)}`).to.equal(false);
         expect(boot.image, `wrong verdict for ${variant.name}: ${describeBoot(boot)}`).to.equal(variant.expected.image);
-        if (variant.expected.image === 'rejected') expect(boot.reason, `wrong reject reason for ${variant.name}: ${describeBoot(boot)}`).to.equal(variant.expected.reason);
+        if (variant.expected.image === 'rejected')
+          expect(boot.reason, `wrong reject reason for ${variant.name}: ${describeBoot(boot)}`).to.equal(variant.expected.reason);
         expect(boot.appLine, `the app ran from the ${variant.name} variant`).to.equal(undefined);
         expect(inBootloader(boot), `the bootloader is not running after the verdict: ${describeBoot(boot)}`).to.equal(true);
       });

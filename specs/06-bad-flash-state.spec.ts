@@ -29,7 +29,7 @@ const STATES: readonly BadState[] = [
   { name: '4-byte address mode (B7h)', make: async (send) => void (await send(Op.ENTER_4BYTE)) },
   { name: 'write enable latch set (06h)', make: async (send) => void (await send(Op.WRITE_ENABLE)) },
   {
-    name: 'erase of the image\'s block suspended (06h, DCh 0, 75h)',
+    name: "erase of the image's block suspended (06h, DCh 0, 75h)",
     make: async (send) => {
       await send(Op.WRITE_ENABLE);
       await send(BLOCK_ERASE_64K_4BYTE, 0x00, 0x00, 0x00, 0x00);
@@ -70,8 +70,8 @@ describe('Flash left in a bad state by an interrupted run: recover and verify, o
           expect((await session.flash.program(previous, { chunkSize: 16 * 1024 })).verify?.ok, 'could not lay down the previous image').to.equal(true);
           await step(`leave the chip in a bad state: ${state.name}`, () => state.make(send));
           await attachJson('status registers as the interrupted run left them', await session.flash.status());
-          await step('the board\'s programming procedure: OpenOCD restarted with its config, reset init, flash probe', () => session.reconnect());
-          await attachJson('status registers after the board\'s procedure', await session.flash.status());
+          await step("the board's programming procedure: OpenOCD restarted with its config, reset init, flash probe", () => session.reconnect());
+          await attachJson("status registers after the board's procedure", await session.flash.status());
           let run: ProgrammingResult | undefined;
           let refusal: FlashProtectedError | undefined;
           try {
@@ -89,7 +89,10 @@ describe('Flash left in a bad state by an interrupted run: recover and verify, o
             expect(refusal.blocking.length, 'the refusal does not say which part of the image range is protected').to.be.greaterThan(0);
             return;
           }
-          expect(run?.verify?.ok, `${VerdictPhrase.flashNotCleared}: the run after "${state.name}" did not verify (${run?.verify?.differences.length ?? '?'} differences)`).to.equal(true);
+          expect(
+            run?.verify?.ok,
+            `${VerdictPhrase.flashNotCleared}: the run after "${state.name}" did not verify (${run?.verify?.differences.length ?? '?'} differences)`,
+          ).to.equal(true);
           const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${state.name} and a normal run` });
           expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: the run reported success but ${map.map.summary()}`).to.deep.equal([]);
         } finally {

@@ -26,14 +26,17 @@ describe('Erase-time plausibility against the W25Q512JV datasheet', function () 
     await labels({ epic: 'mission', feature: 'erase-time plausibility', severity: 'critical' });
   });
 
-  it('every 64 KiB erase of a programming run takes at least the chip\'s floor (half the typical 150 ms, scaled)', async () => {
+  it("every 64 KiB erase of a programming run takes at least the chip's floor (half the typical 150 ms, scaled)", async () => {
     const session = board();
     await parameter('time scale', session.board.kind === 'virtual' ? timeScale : 1);
     await withEvidence(session, async () => {
-      const run = await step('program the previous image (harness plan, flash erase_sector per unit)', () => session.flash.program(specImages().previous, { chunkSize: 16 * KIB }));
+      const run = await step('program the previous image (harness plan, flash erase_sector per unit)', () =>
+        session.flash.program(specImages().previous, { chunkSize: 16 * KIB }),
+      );
       await attachJson('erase timings and verdicts', run.erases);
       expect(run.erases.length).to.be.greaterThan(0);
-      for (const erase of run.erases) expect(erase.plausibility.plausible, `${VerdictPhrase.flashNotCleared}: unit ${erase.unitIndex}: ${erase.plausibility.explanation}`).to.equal(true);
+      for (const erase of run.erases)
+        expect(erase.plausibility.plausible, `${VerdictPhrase.flashNotCleared}: unit ${erase.unitIndex}: ${erase.plausibility.explanation}`).to.equal(true);
     });
   });
 
@@ -47,7 +50,7 @@ describe('Erase-time plausibility against the W25Q512JV datasheet', function () 
     });
   });
 
-  it('the field report\'s chip erase (64 MiB in 1.38 min, the part needs ~4) is flagged as impossible', async () => {
+  it("the field report's chip erase (64 MiB in 1.38 min, the part needs ~4) is flagged as impossible", async () => {
     const verdict = checkEraseTime(W25Q512JV, { bytes: W25Q512JV.sizeBytes, units: 1, elapsedMs: 1.38 * 60_000 }, { timeScale: 1 });
     await attachJson('verdict on the field report', verdict);
     expect(verdict.plausible, verdict.explanation).to.equal(false);

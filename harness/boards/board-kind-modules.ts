@@ -23,7 +23,10 @@ export class BoardKindUnavailableError extends NoVerdictError {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`board kind "${kind}" is not available: ${reason} (${module !== undefined ? `module ${module}, ` : ''}listed in ${manifest} under hil.boardKinds)`, options);
+    super(
+      `board kind "${kind}" is not available: ${reason} (${module !== undefined ? `module ${module}, ` : ''}listed in ${manifest} under hil.boardKinds)`,
+      options,
+    );
   }
 }
 
@@ -48,7 +51,12 @@ export async function importBoardKindModule(kind: string, manifest: string = BOA
   const module = modules[kind];
   if (typeof module !== 'string') {
     const known = Object.keys(modules);
-    throw new BoardKindUnavailableError(kind, undefined, manifest, `no module is listed for it (listed kinds: ${known.length > 0 ? known.join(', ') : 'none'})`);
+    throw new BoardKindUnavailableError(
+      kind,
+      undefined,
+      manifest,
+      `no module is listed for it (listed kinds: ${known.length > 0 ? known.join(', ') : 'none'})`,
+    );
   }
   try {
     await import(pathToFileURL(resolve(dirname(manifest), module)).href);

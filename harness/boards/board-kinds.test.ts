@@ -8,7 +8,16 @@ import { BoardStartError, registerBoardKind, startBoard, type StartedBoard } fro
 
 const BOARD_KINDS = new URL('./board-kinds.ts', import.meta.url).href;
 
-const stub: StartedBoard = { pid: 1, openOcdPreConfig: ['set STUB_PORT 1'], uart: undefined, relay: undefined, endpoints: [], control: undefined, stderr: () => '', stop: async () => undefined };
+const stub: StartedBoard = {
+  pid: 1,
+  openOcdPreConfig: ['set STUB_PORT 1'],
+  uart: undefined,
+  relay: undefined,
+  endpoints: [],
+  control: undefined,
+  stderr: () => '',
+  stop: async () => undefined,
+};
 
 async function failure(body: () => Promise<unknown>): Promise<Error> {
   try {
@@ -63,7 +72,9 @@ describe('board kinds (harness/boards/board-kinds)', () => {
     expect(missing).to.be.instanceOf(BoardKindUnavailableError);
     expect(missing.message).to.match(/^board kind "missing" is not available: its module did not load: .*\(module \.\/no-such-module\.ts, listed in /);
     const silent = await failure(() => startBoard('silent', { timeScale: 1 }, manifest));
-    expect(silent.message).to.include('board kind "silent" is not available: its module loaded but did not call registerBoardKind("silent", …) (module ./silent.ts');
+    expect(silent.message).to.include(
+      'board kind "silent" is not available: its module loaded but did not call registerBoardKind("silent", …) (module ./silent.ts',
+    );
   });
 
   it('a start that fails with a plain error becomes a BoardStartError (no verdict) naming the kind', async () => {

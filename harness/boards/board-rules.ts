@@ -28,10 +28,20 @@ export function boardRuleProblems(boards: readonly RawBoard[]): BoardsProblem[] 
       });
     }
     if (b.kind === 'real' && b.power.type === 'virtual') {
-      problems.push({ jsonPath: `${at}.power.type`, boardId: b.id, problem: '"virtual" power on a kind "real" board', expected: 'none, serial-relay or command' });
+      problems.push({
+        jsonPath: `${at}.power.type`,
+        boardId: b.id,
+        problem: '"virtual" power on a kind "real" board',
+        expected: 'none, serial-relay or command',
+      });
     }
     if (b.kind === 'real' && b.uart.virtual === true) {
-      problems.push({ jsonPath: `${at}.uart.virtual`, boardId: b.id, problem: 'a virtual UART on a kind "real" board', expected: '{ path, baud } or { host, port }' });
+      problems.push({
+        jsonPath: `${at}.uart.virtual`,
+        boardId: b.id,
+        problem: 'a virtual UART on a kind "real" board',
+        expected: '{ path, baud } or { host, port }',
+      });
     }
     if (b.allows.powerCut && b.power.type === 'none') {
       problems.push({

@@ -67,9 +67,7 @@ export class BoardBusyError extends NoVerdictError {
     readonly holder: LockHolder,
     readonly lockFile: string,
   ) {
-    super(
-      `board ${boardId} is in use by pid ${holder.pid} (since ${holder.since}, running: ${holder.command}; lock file ${lockFile})`,
-    );
+    super(`board ${boardId} is in use by pid ${holder.pid} (since ${holder.since}, running: ${holder.command}; lock file ${lockFile})`);
   }
 }
 

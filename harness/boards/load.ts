@@ -24,8 +24,7 @@ export function loadBoardsFile(path: string): BoardInventory {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT' ? 'file does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(error)})`;
+    const problem = code === 'ENOENT' ? 'file does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(error)})`;
     throw new BoardsFileError(file, [{ jsonPath: '$', problem, expected: 'a JSON boards file (see harness/boards/boards.schema.json)' }], {
       cause: error,
     });

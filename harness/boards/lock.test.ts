@@ -47,7 +47,7 @@ describe('per-board lock (harness/boards/lock)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a second process finds the board busy at once, naming the holder pid; a dead holder\'s lock is taken over', async function () {
+  it("a second process finds the board busy at once, naming the holder pid; a dead holder's lock is taken over", async function () {
     this.timeout(20_000);
     const { child, pid } = await startHolder(dir, 'bench-1', 'hold');
     children.push(child);

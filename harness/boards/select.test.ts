@@ -65,7 +65,7 @@ describe('board selection (harness/boards/select)', () => {
         .with.property('message', `unknown board "bench-z" (from --board) in ${file}; known boards: bench-a, bench-b`);
     });
 
-    it('the chosen board\'s missing config fails; another board\'s missing config does not', () => {
+    it("the chosen board's missing config fails; another board's missing config does not", () => {
       expect(() => selectBoard({ boards: file, board: 'bench-a', env: {} })).not.to.throw();
       expect(() => selectBoard({ boards: file, board: 'bench-b', env: {} }))
         .to.throw(BoardsFileError)

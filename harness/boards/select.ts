@@ -42,7 +42,13 @@ export function resolveBoardChoice(options: BoardChoiceOptions = {}): BoardChoic
 /** Find a board by id in a loaded inventory, or fail listing the known ids. */
 export function findBoard(inventory: BoardInventory, boardId: string, chosenBy = 'argument'): BoardRecord {
   const board = inventory.boards.find((b) => b.id === boardId);
-  if (!board) throw new UnknownBoardError(inventory.file, boardId, inventory.boards.map((b) => b.id), chosenBy);
+  if (!board)
+    throw new UnknownBoardError(
+      inventory.file,
+      boardId,
+      inventory.boards.map((b) => b.id),
+      chosenBy,
+    );
   return board;
 }
 

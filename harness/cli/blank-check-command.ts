@@ -26,7 +26,12 @@ export const blankCheckCommand: Command = {
       return ExitCode.Passed;
     }
     if (values.range !== undefined && values.sectors !== undefined) throw new UsageError('--range and --sectors exclude each other', 'blank-check');
-    const range = typeof values.range === 'string' ? parseRange(values.range, '--range', 'blank-check') : typeof values.sectors === 'string' ? parseSectors(values.sectors, 'blank-check') : undefined;
+    const range =
+      typeof values.range === 'string'
+        ? parseRange(values.range, '--range', 'blank-check')
+        : typeof values.sectors === 'string'
+          ? parseSectors(values.sectors, 'blank-check')
+          : undefined;
     const rangeOnly = range ? { offset: range.offset, length: range.length } : undefined;
     const out = new CliOutput(common.json);
     const { board } = chooseBoard(common);
@@ -34,8 +39,19 @@ export const blankCheckCommand: Command = {
     const where = rangeOnly ? `${hex32(rangeOnly.offset)}..${hex32(rangeOnly.offset + rangeOnly.length)}` : 'the whole bank';
     const exitCode = result.blank ? ExitCode.Passed : ExitCode.VerdictFailed;
     if (result.blank) out.line(`board ${board.id}: ${where} is blank (${(result.elapsedMs / 1000).toFixed(2)} s)`);
-    else out.line(`board ${board.id}: ${where} is NOT blank: ${result.notBlankUnits.length} block(s) hold data: ${result.notBlankUnits.slice(0, 16).map(hex32).join(', ')}${result.notBlankUnits.length > 16 ? ', ...' : ''}`);
-    out.document({ command: 'blank-check', board: board.id, range: rangeOnly ?? null, blank: result.blank, notBlankUnits: result.notBlankUnits, elapsedMs: Math.round(result.elapsedMs), exitCode });
+    else
+      out.line(
+        `board ${board.id}: ${where} is NOT blank: ${result.notBlankUnits.length} block(s) hold data: ${result.notBlankUnits.slice(0, 16).map(hex32).join(', ')}${result.notBlankUnits.length > 16 ? ', ...' : ''}`,
+      );
+    out.document({
+      command: 'blank-check',
+      board: board.id,
+      range: rangeOnly ?? null,
+      blank: result.blank,
+      notBlankUnits: result.notBlankUnits,
+      elapsedMs: Math.round(result.elapsedMs),
+      exitCode,
+    });
     return exitCode;
   },
 };

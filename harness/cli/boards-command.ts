@@ -28,7 +28,14 @@ export const boardsCommand: Command = {
     try {
       ({ values } = parseArgs({
         args: [...args],
-        options: { json: { type: 'boolean' }, boards: { type: 'string' }, health: { type: 'boolean' }, board: { type: 'string' }, 'time-scale': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          json: { type: 'boolean' },
+          boards: { type: 'string' },
+          health: { type: 'boolean' },
+          board: { type: 'string' },
+          'time-scale': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
         allowPositionals: false,
       }));
     } catch (error) {
@@ -77,7 +84,12 @@ async function healthOfBoards(boards: readonly BoardRecord[], values: { json?: b
   const rows: HealthRow[] = [];
   for (const board of chosen) {
     try {
-      const health = await withCliSession(board, { json: values.json === true, help: false, ...(timeScale !== undefined ? { timeScale } : {}) }, {}, async (session) => session.health!);
+      const health = await withCliSession(
+        board,
+        { json: values.json === true, help: false, ...(timeScale !== undefined ? { timeScale } : {}) },
+        {},
+        async (session) => session.health!,
+      );
       rows.push({ board: board.id, ok: health.ok, health });
       out.line(`${board.id}: ${health.ok ? 'healthy' : 'UNHEALTHY'}${health.openOcdVersion ? `  (${health.openOcdVersion.split('\n')[0]})` : ''}`);
       for (const c of health.checks) out.line(`    ${c.ok ? 'ok ' : 'ERR'} ${c.check.padEnd(18)} ${c.detail}  [${c.command}, ${c.elapsedMs} ms]`);

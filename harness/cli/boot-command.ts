@@ -33,7 +33,11 @@ export const bootCommand: Command = {
     }
     const timeoutMs = typeof values.timeout === 'string' ? parseDuration(values.timeout, '--timeout', 'boot') : 10_000;
     const bootloader = typeof values.bootloader === 'string' ? resolve(values.bootloader) : undefined;
-    if (bootloader !== undefined && !existsSync(bootloader)) throw new ImageFileError(values.bootloader as string, 'no such file: give the bootloader ELF (fixtures/firmware/build/bootloader.elf, built by `npm run firmware`)');
+    if (bootloader !== undefined && !existsSync(bootloader))
+      throw new ImageFileError(
+        values.bootloader as string,
+        'no such file: give the bootloader ELF (fixtures/firmware/build/bootloader.elf, built by `npm run firmware`)',
+      );
     const out = new CliOutput(common.json);
     const { board } = chooseBoard(common);
     const story = await withCliSession(board, common, {}, async (session) => {
@@ -55,10 +59,17 @@ export const bootCommand: Command = {
     out.document({
       command: 'boot',
       board: board.id,
-      lines: story.lines.map((l) => ({ atMs: Math.round(l.atMs), text: l.text, kind: l.event.kind, ...(l.event.kind !== 'other' ? { fields: l.event.fields } : {}) })),
+      lines: story.lines.map((l) => ({
+        atMs: Math.round(l.atMs),
+        text: l.text,
+        kind: l.event.kind,
+        ...(l.event.kind !== 'other' ? { fields: l.event.fields } : {}),
+      })),
       verdict: story.verdict ?? null,
       app: story.appLine ?? null,
-      fault: story.fault ? { type: story.fault.type, where: story.fault.where ?? null, registers: story.fault.registers, explanation: story.fault.explanation } : null,
+      fault: story.fault
+        ? { type: story.fault.type, where: story.fault.where ?? null, registers: story.fault.registers, explanation: story.fault.explanation }
+        : null,
       conclusion: story.conclusion,
       exitCode,
     });

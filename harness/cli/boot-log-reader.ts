@@ -57,10 +57,13 @@ export class BootStory {
     }
     if (this.verdict) {
       const base = `bootloader verdict: image=${this.verdict.image}${this.verdict.reason ? ` reason=${this.verdict.reason}` : ''}`;
-      if (this.verdict.image === 'ok' || this.verdict.image === 'unchecked') return `${base}; ${this.appLine ? `app started: ${this.appLine}` : 'no app line within 3 s'}`;
+      if (this.verdict.image === 'ok' || this.verdict.image === 'unchecked')
+        return `${base}; ${this.appLine ? `app started: ${this.appLine}` : 'no app line within 3 s'}`;
       return base;
     }
-    return this.lines.length === 0 ? 'no UART output at all: is the bootloader programmed (hil program --internal <bootloader.elf>) and the UART wired?' : 'no bootloader verdict line (HIL-BOOT image=...) in the output';
+    return this.lines.length === 0
+      ? 'no UART output at all: is the bootloader programmed (hil program --internal <bootloader.elf>) and the UART wired?'
+      : 'no bootloader verdict line (HIL-BOOT image=...) in the output';
   }
 }
 

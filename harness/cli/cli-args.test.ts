@@ -19,7 +19,9 @@ describe('hil command-line syntax (harness/cli/cli-args)', () => {
     expect(parseSize('64K', '--offset', 'program')).to.equal(65536);
     expect(parseSize('64KiB', '--offset', 'program')).to.equal(65536);
     expect(parseSize('1M', '--offset', 'program')).to.equal(1024 * 1024);
-    expect(usageErrorOf(() => parseSize('64 sectors', '--offset', 'program')).message).to.match(/--offset: "64 sectors" is not a byte count \(write 65536, 0x10000, 64K or 1M\)/);
+    expect(usageErrorOf(() => parseSize('64 sectors', '--offset', 'program')).message).to.match(
+      /--offset: "64 sectors" is not a byte count \(write 65536, 0x10000, 64K or 1M\)/,
+    );
   });
 
   it('ranges: <offset>+<length> and <start>..<end> (end exclusive); empty or backwards ranges are refused', () => {
@@ -47,7 +49,12 @@ describe('hil command-line syntax (harness/cli/cli-args)', () => {
   });
 
   it('common flags: --board, --boards, --json, --time-scale are parsed for every board command', () => {
-    const parsed = parseCommandArgs('map', ['app.img', '--board', 'b1', '--boards', 'x.json', '--json', '--time-scale', '0.01', '--svg', 'o.svg'], { svg: { type: 'string' } }, 1);
+    const parsed = parseCommandArgs(
+      'map',
+      ['app.img', '--board', 'b1', '--boards', 'x.json', '--json', '--time-scale', '0.01', '--svg', 'o.svg'],
+      { svg: { type: 'string' } },
+      1,
+    );
     expect(parsed.common).to.deep.equal({ board: 'b1', boards: 'x.json', json: true, timeScale: 0.01, help: false });
     expect(parsed.values.svg).to.equal('o.svg');
     expect(parsed.positionals).to.deep.equal(['app.img']);

@@ -61,7 +61,8 @@ export function parseCommandArgs(command: string, args: readonly string[], optio
   let timeScale: number | undefined;
   if (timeScaleText !== undefined) {
     timeScale = Number(timeScaleText);
-    if (!Number.isFinite(timeScale) || timeScale < 0) throw new UsageError(`--time-scale must be a number >= 0 (1 = datasheet timings), got "${timeScaleText}"`, command);
+    if (!Number.isFinite(timeScale) || timeScale < 0)
+      throw new UsageError(`--time-scale must be a number >= 0 (1 = datasheet timings), got "${timeScaleText}"`, command);
   }
   const common: CommonFlags = {
     ...(v.board !== undefined ? { board: v.board as string } : {}),

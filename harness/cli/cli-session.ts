@@ -38,7 +38,12 @@ export function sessionOptionsFor(board: BoardRecord, common: CommonFlags, extra
 }
 
 /** Opens a session on `board`, runs `body`, always closes (the virtual board saves its state file on close). */
-export async function withCliSession<T>(board: BoardRecord, common: CommonFlags, extra: BoardSessionOptions, body: (session: BoardSession) => Promise<T>): Promise<T> {
+export async function withCliSession<T>(
+  board: BoardRecord,
+  common: CommonFlags,
+  extra: BoardSessionOptions,
+  body: (session: BoardSession) => Promise<T>,
+): Promise<T> {
   // cli.ts closes it on Ctrl-C; the session's own signal handling is off so that one place decides.
   const session = await BoardSession.open(board, sessionOptionsFor(board, common, { handleSignals: false, ...extra }));
   const dispose = onInterrupt(() => session.close());

@@ -45,12 +45,15 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve) => child.once('exit', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }));
+    return new Promise((resolve) =>
+      child.once('exit', (code) => {
+        children.delete(child);
+        resolve({ code, stdout, stderr });
+      }),
+    );
   }
-  const onBoard = (command: string, ...args: string[]): Promise<CliRun> => hil(command, ...args, '--boards', boardsFile, '--board', 'cli-virtual', '--time-scale', TIME_SCALE);
+  const onBoard = (command: string, ...args: string[]): Promise<CliRun> =>
+    hil(command, ...args, '--boards', boardsFile, '--board', 'cli-virtual', '--time-scale', TIME_SCALE);
   const explain = (r: CliRun): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
   before(function () {
@@ -60,10 +63,19 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     const entry = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')).boards.find((b: { id: string }) => b.id === 'virtual-h745');
     entry.openocd.configs = entry.openocd.configs.map((c: string) => join(REPO_ROOT, c));
     boardsFile = join(dir, 'boards.json');
-    writeFileSync(boardsFile, JSON.stringify({ boards: [
-      { ...entry, id: 'cli-virtual' },
-      { ...entry, id: 'cli-virtual-no-mass-erase', allows: { massErase: false, powerCut: true } },
-    ] }, null, 2));
+    writeFileSync(
+      boardsFile,
+      JSON.stringify(
+        {
+          boards: [
+            { ...entry, id: 'cli-virtual' },
+            { ...entry, id: 'cli-virtual-no-mass-erase', allows: { massErase: false, powerCut: true } },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
   });
 
   after(() => {
@@ -74,7 +86,13 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
   it('hil program <app.img> --json: one JSON document on stdout, programmed and verified, exit 0; the state file is written', async () => {
     const r = await onBoard('program', firmware.appImage, '--json');
     expect(r.code, explain(r)).to.equal(0);
-    const doc = JSON.parse(r.stdout) as { method: string; completed: boolean; verify: { ok: boolean }; image: { offset: number; length: number; container: { image: string } }; erases: unknown[] };
+    const doc = JSON.parse(r.stdout) as {
+      method: string;
+      completed: boolean;
+      verify: { ok: boolean };
+      image: { offset: number; length: number; container: { image: string } };
+      erases: unknown[];
+    };
     expect(doc.method).to.equal('plan');
     expect(doc.completed).to.equal(true);
     expect(doc.verify.ok).to.equal(true);
@@ -142,7 +160,11 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
 
   it('hil virtual runs a board in the foreground, prints its endpoints and the OpenOCD line, and Ctrl-C (SIGINT) stops it with exit 0', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, HIL_STATE_DIR: join(dir, 'state'), HIL_LOCK_DIR: join(dir, 'locks') };
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'virtual', '--boards', boardsFile, '--board', 'cli-virtual', '--fresh', '--json'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'virtual', '--boards', boardsFile, '--board', 'cli-virtual', '--fresh', '--json'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.add(child);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -212,7 +234,11 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     const stateDir = join(dir, 'state-sigint');
     const env: NodeJS.ProcessEnv = { ...process.env, HIL_STATE_DIR: stateDir, HIL_LOCK_DIR: join(dir, 'locks') };
     // A fresh board has no bootloader: hil boot waits for the UART for the whole timeout.
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'boot', '--timeout', '60s', '--boards', boardsFile, '--board', 'cli-virtual', '--time-scale', TIME_SCALE], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, CLI, 'boot', '--timeout', '60s', '--boards', boardsFile, '--board', 'cli-virtual', '--time-scale', TIME_SCALE],
+      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.add(child);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -243,7 +269,9 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
   it('hil erase --all on a board that forbids mass erase: exit 2 with a one-line cause, nothing started', async () => {
     const r = await hil('erase', '--all', '--boards', boardsFile, '--board', 'cli-virtual-no-mass-erase');
     expect(r.code, explain(r)).to.equal(2);
-    expect(r.stderr.trim()).to.match(/^hil erase: board cli-virtual-no-mass-erase does not allow a mass erase \(allows\.massErase is false in .*boards\.json\): erase what you need with --sectors a-b or --range instead$/);
+    expect(r.stderr.trim()).to.match(
+      /^hil erase: board cli-virtual-no-mass-erase does not allow a mass erase \(allows\.massErase is false in .*boards\.json\): erase what you need with --sectors a-b or --range instead$/,
+    );
     expect(r.stdout).to.equal('');
   });
 

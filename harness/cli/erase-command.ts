@@ -22,8 +22,13 @@ Exit code: 0 erased, 1 the chip erase finished faster than the chip can erase (n
 2 no verdict (bad range, mass erase not allowed on this board, OpenOCD/board trouble).`;
 
 export class MassEraseRefusedError extends NoVerdictError {
-  constructor(readonly boardId: string, readonly boardsFile: string) {
-    super(`board ${boardId} does not allow a mass erase (allows.massErase is false in ${boardsFile}): erase what you need with --sectors a-b or --range instead`);
+  constructor(
+    readonly boardId: string,
+    readonly boardsFile: string,
+  ) {
+    super(
+      `board ${boardId} does not allow a mass erase (allows.massErase is false in ${boardsFile}): erase what you need with --sectors a-b or --range instead`,
+    );
   }
 }
 
@@ -44,7 +49,11 @@ export const eraseCommand: Command = {
       return ExitCode.Passed;
     }
     const given = (['sectors', 'range', 'all'] as const).filter((k) => values[k] !== undefined);
-    if (given.length !== 1) throw new UsageError(given.length === 0 ? 'say what to erase: --sectors a-b, --range <offset>+<length> or --all' : `--${given.join(' and --')} exclude each other`, 'erase');
+    if (given.length !== 1)
+      throw new UsageError(
+        given.length === 0 ? 'say what to erase: --sectors a-b, --range <offset>+<length> or --all' : `--${given.join(' and --')} exclude each other`,
+        'erase',
+      );
     const out = new CliOutput(common.json);
     const { board, inventory } = chooseBoard(common);
 
@@ -54,15 +63,27 @@ export const eraseCommand: Command = {
       out.line(`board ${board.id}: mass erase (stmqspi mass_erase) ...`);
       const result = await withCliSession(board, common, { uart: false }, (session) => session.flash.massErase());
       const exitCode = result.plausibility.plausible ? ExitCode.Passed : ExitCode.VerdictFailed;
-      out.line(`${result.plausibility.plausible ? 'erased the whole chip' : 'flash not cleared: the chip erase finished too fast'} in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.plausibility.explanation})`);
+      out.line(
+        `${result.plausibility.plausible ? 'erased the whole chip' : 'flash not cleared: the chip erase finished too fast'} in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.plausibility.explanation})`,
+      );
       out.document({ command: 'erase', board: board.id, all: true, elapsedMs: Math.round(result.elapsedMs), plausibility: result.plausibility, exitCode });
       return exitCode;
     }
     const asked = typeof values.sectors === 'string' ? parseSectors(values.sectors, 'erase') : parseRange(values.range as string, '--range', 'erase');
     const erased = widenToBlocks(asked);
     const result = await withCliSession(board, common, { uart: false }, (session) => session.flash.erase(erased.offset, erased.length));
-    out.line(`board ${board.id}: erased ${hex32(erased.offset)}..${hex32(erased.offset + erased.length)} (${erased.length / BLOCK} x 64 KiB block${erased.length === BLOCK ? '' : 's'}; asked ${hex32(asked.offset)}..${hex32(asked.offset + asked.length)}) in ${(result.elapsedMs / 1000).toFixed(2)} s`);
-    out.document({ command: 'erase', board: board.id, asked, erased, openOcdSeconds: result.seconds, elapsedMs: Math.round(result.elapsedMs), exitCode: ExitCode.Passed });
+    out.line(
+      `board ${board.id}: erased ${hex32(erased.offset)}..${hex32(erased.offset + erased.length)} (${erased.length / BLOCK} x 64 KiB block${erased.length === BLOCK ? '' : 's'}; asked ${hex32(asked.offset)}..${hex32(asked.offset + asked.length)}) in ${(result.elapsedMs / 1000).toFixed(2)} s`,
+    );
+    out.document({
+      command: 'erase',
+      board: board.id,
+      asked,
+      erased,
+      openOcdSeconds: result.seconds,
+      elapsedMs: Math.round(result.elapsedMs),
+      exitCode: ExitCode.Passed,
+    });
     return ExitCode.Passed;
   },
 };

@@ -29,13 +29,22 @@ export interface ImageInput {
   /** Flash offset from the bank start. */
   readonly offset: number;
   /** What the bootloader would say of these bytes at the image slot (header check + CRC), when they start with a header. */
-  readonly container?: { readonly image: string; readonly reason?: string; readonly version?: number; readonly payloadLength?: number; readonly payloadCrc?: string };
+  readonly container?: {
+    readonly image: string;
+    readonly reason?: string;
+    readonly version?: number;
+    readonly payloadLength?: number;
+    readonly payloadCrc?: string;
+  };
 }
 
 export async function loadImageArgument(path: string, qspiBase: number, offset: number | undefined): Promise<ImageInput> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) {
-    throw new ImageFileError(path, 'no such file: give the path of a .img, .bin, .hex or .elf (the fixture app image is fixtures/firmware/build/app.img, built by `npm run firmware`)');
+    throw new ImageFileError(
+      path,
+      'no such file: give the path of a .img, .bin, .hex or .elf (the fixture app image is fixtures/firmware/build/app.img, built by `npm run firmware`)',
+    );
   }
   const ext = extname(absolute).toLowerCase();
   let bytes: Uint8Array;
@@ -50,12 +59,20 @@ export async function loadImageArgument(path: string, qspiBase: number, offset: 
   }
   if (bytes.length === 0) throw new ImageFileError(path, 'holds no bytes to program');
   if (at < 0 || at + bytes.length > QSPI_WINDOW) {
-    throw new ImageFileError(path, `its bytes would land at flash offset ${at < 0 ? `-0x${(-at).toString(16)}` : hex32(at)}..${hex32(at + bytes.length)}, outside the 64 MiB QSPI flash at ${hex32(qspiBase)} (an internal-flash ELF? use --internal)`);
+    throw new ImageFileError(
+      path,
+      `its bytes would land at flash offset ${at < 0 ? `-0x${(-at).toString(16)}` : hex32(at)}..${hex32(at + bytes.length)}, outside the 64 MiB QSPI flash at ${hex32(qspiBase)} (an internal-flash ELF? use --internal)`,
+    );
   }
   const verdict = checkImage(bytes);
   let container: ImageInput['container'];
   if (verdict.image === 'ok') {
-    container = { image: verdict.image, version: verdict.header.imageVersion, payloadLength: verdict.header.payloadLength, payloadCrc: hex32(verdict.header.payloadCrc) };
+    container = {
+      image: verdict.image,
+      version: verdict.header.imageVersion,
+      payloadLength: verdict.header.payloadLength,
+      payloadCrc: hex32(verdict.header.payloadCrc),
+    };
   } else if (verdict.image === 'rejected' && verdict.reason !== 'bad-magic') {
     // A container the bootloader would refuse (bad-magic means: not a container at all, e.g. a raw .bin).
     container = { image: 'rejected', reason: verdict.reason };

@@ -33,7 +33,12 @@ export function mapDocument(map: SectorMap): Record<string, unknown> {
     summary: map.summary(),
     counts: Object.fromEntries(SECTOR_STATES.map((s) => [s, map.count(s)])),
     blocks: map.blocks().map((b) => ({ offset: b.offset, state: b.state })),
-    problems: map.problems().map((p) => ({ offset: p.offset, state: p.state, differingBytes: p.differingBytes, ...(p.firstDifference !== undefined ? { firstDifference: p.firstDifference } : {}) })),
+    problems: map.problems().map((p) => ({
+      offset: p.offset,
+      state: p.state,
+      differingBytes: p.differingBytes,
+      ...(p.firstDifference !== undefined ? { firstDifference: p.firstDifference } : {}),
+    })),
   };
 }
 
@@ -41,7 +46,12 @@ export const mapCommand: Command = {
   summary: 'sector map of the flash against an image (terminal grid, --svg picture)',
   usage,
   async run(args) {
-    const { common, values, positionals } = parseCommandArgs('map', args, { previous: { type: 'string' }, offset: { type: 'string' }, range: { type: 'string' }, svg: { type: 'string' } }, 1);
+    const { common, values, positionals } = parseCommandArgs(
+      'map',
+      args,
+      { previous: { type: 'string' }, offset: { type: 'string' }, range: { type: 'string' }, svg: { type: 'string' } },
+      1,
+    );
     if (common.help) {
       console.log(usage);
       return ExitCode.Passed;
@@ -73,13 +83,17 @@ export const mapCommand: Command = {
     }
     const map = result.map;
     const exitCode = map.clean ? ExitCode.Passed : ExitCode.VerdictFailed;
-    out.line(`board ${board.id}: flash ${hex32(map.start)}..${hex32(map.start + map.sectors.length * 4096)} against ${image.path} at ${hex32(image.offset)}${previous ? ` (previous: ${previous.path})` : ''}`);
+    out.line(
+      `board ${board.id}: flash ${hex32(map.start)}..${hex32(map.start + map.sectors.length * 4096)} against ${image.path} at ${hex32(image.offset)}${previous ? ` (previous: ${previous.path})` : ''}`,
+    );
     out.line();
     for (const line of renderSectorGrid(map)) out.line(line);
     for (const line of explainStates(map)) out.line(line);
     out.line();
     out.line(`${map.clean ? 'every sector holds the image' : 'NOT every sector holds the image'}: ${map.summary()}`);
-    out.line(`cost: ${result.unitsMatchedOnTarget} block(s) settled by on-target CRC, ${result.unitsReadBack.length} read back (${result.bytesReadBack} bytes), ${(result.elapsedMs / 1000).toFixed(2)} s`);
+    out.line(
+      `cost: ${result.unitsMatchedOnTarget} block(s) settled by on-target CRC, ${result.unitsReadBack.length} read back (${result.bytesReadBack} bytes), ${(result.elapsedMs / 1000).toFixed(2)} s`,
+    );
     if (svgPath) out.line(`picture: ${svgPath}`);
     out.document({
       command: 'map',

@@ -30,7 +30,9 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
     it('HIL-FAULT: exit 1, CFSR decoded in the conclusion', () => {
       const story = new BootStory();
       story.add(line('HIL-BOOT image=unchecked version=1 length=9 crc=0x0 offset=0x400'));
-      story.add(line('HIL-FAULT type=HardFault cfsr=0x00010000 hfsr=0x40000000 mmfar=0x0 bfar=0x0 pc=0x90000c28 lr=0x0 xpsr=0x0 sp=0x0 exc_return=0xfffffff9 in=app'));
+      story.add(
+        line('HIL-FAULT type=HardFault cfsr=0x00010000 hfsr=0x40000000 mmfar=0x0 bfar=0x0 pc=0x90000c28 lr=0x0 xpsr=0x0 sp=0x0 exc_return=0xfffffff9 in=app'),
+      );
       expect(story.exitCode).to.equal(ExitCode.VerdictFailed);
       expect(story.conclusion).to.match(/^boot fault: HardFault in app pc=0x90000c28 \(.*FORCED.*UNDEFINSTR/);
     });
@@ -59,7 +61,15 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
   it('plain progress: one line per phase change and per further 10 % written', () => {
     const lines: string[] = [];
     const sink = plainProgress((l) => lines.push(l));
-    const event = (phase: ProgressEvent['phase'], bytesWritten: number): ProgressEvent => ({ phase, bytesWritten, totalBytes: 1000, unitsErased: 1, totalUnits: 1, elapsedMs: 100, step: { kind: 'verify', offset: 0, length: 1000 } });
+    const event = (phase: ProgressEvent['phase'], bytesWritten: number): ProgressEvent => ({
+      phase,
+      bytesWritten,
+      totalBytes: 1000,
+      unitsErased: 1,
+      totalUnits: 1,
+      elapsedMs: 100,
+      step: { kind: 'verify', offset: 0, length: 1000 },
+    });
     sink.update(event('erase', 0));
     for (let b = 50; b <= 1000; b += 50) sink.update(event('write', b));
     sink.update(event('verify', 1000));
@@ -72,7 +82,11 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
   it('--json: one document on stdout, nothing else; notes go to stderr; flash bytes never dumped', () => {
     const out: string[] = [];
     const err: string[] = [];
-    const json = new CliOutput(true, (t) => out.push(t), (t) => err.push(t));
+    const json = new CliOutput(
+      true,
+      (t) => out.push(t),
+      (t) => err.push(t),
+    );
     json.line('for people');
     json.note('progress');
     json.document({ exitCode: 0, bytes: new Uint8Array(3), big: 5n });
@@ -80,7 +94,11 @@ describe('hil command helpers (boot story, erase widening, progress, JSON output
     expect(JSON.parse(out[0]!)).to.deep.equal({ exitCode: 0, bytes: '<3 bytes>', big: '5' });
     expect(err).to.deep.equal(['progress\n']);
     const text: string[] = [];
-    const human = new CliOutput(false, (t) => text.push(t), () => undefined);
+    const human = new CliOutput(
+      false,
+      (t) => text.push(t),
+      () => undefined,
+    );
     human.line('for people');
     human.document({ ignored: true });
     expect(text).to.deep.equal(['for people\n']);

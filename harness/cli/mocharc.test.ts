@@ -16,7 +16,10 @@ describe('.mocharc.json reader (harness/cli/mocharc)', () => {
   it('reporter-option: "k=v" items and comma-joined pairs; anything else is a MochaConfigError', () => {
     expect(parseReporterOptions(['a=1,b=2', 'c=x=y'], 'f')).to.deep.equal({ a: '1', b: '2', c: 'x=y' });
     expect(parseReporterOptions('a=1', 'f')).to.deep.equal({ a: '1' });
-    expect(() => parseReporterOptions(['novalue'], '/x/.mocharc.json')).to.throw(MochaConfigError, '/x/.mocharc.json: reporter-option "novalue" is not "key=value"');
+    expect(() => parseReporterOptions(['novalue'], '/x/.mocharc.json')).to.throw(
+      MochaConfigError,
+      '/x/.mocharc.json: reporter-option "novalue" is not "key=value"',
+    );
   });
 
   it('a broken config file is a no-verdict error naming the file', () => {

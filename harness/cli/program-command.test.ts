@@ -15,7 +15,7 @@ const erase = (plausible: boolean): ProgrammingResult['erases'][number] => ({
 });
 
 describe('hil program: arguments and verdict (harness/cli/program-command)', () => {
-  it('defaults to the harness plan at the image\'s own offset', () => {
+  it("defaults to the harness plan at the image's own offset", () => {
     expect(parseProgramArgs({}, ['app.img'])).to.deep.equal({ image: 'app.img', method: 'plan' });
     expect(parseProgramArgs({ openocd: true, offset: '64K' }, ['app.img'])).to.deep.equal({ image: 'app.img', method: 'openocd', offset: 65536 });
   });
@@ -40,11 +40,17 @@ describe('hil program: arguments and verdict (harness/cli/program-command)', () 
   it('exit codes: 0 verified, 1 verify failed, 1 an erase faster than the chip (flash not cleared), 0 interrupted where asked', () => {
     const base: VerdictInput = { completed: true, verify: { ok: true, differences: [] }, implausibleErases: [], landing: undefined };
     expect(programVerdict(base).exitCode).to.equal(ExitCode.Passed);
-    expect(programVerdict({ ...base, verify: { ok: false, differences: [{ address: 0x90000000, actual: 0xff, expected: 0 }] } })).to.deep.equal({ exitCode: ExitCode.VerdictFailed, reason: 'verify failed: 1 difference(s) listed by verify_image' });
+    expect(programVerdict({ ...base, verify: { ok: false, differences: [{ address: 0x90000000, actual: 0xff, expected: 0 }] } })).to.deep.equal({
+      exitCode: ExitCode.VerdictFailed,
+      reason: 'verify failed: 1 difference(s) listed by verify_image',
+    });
     const fast = programVerdict({ ...base, implausibleErases: [erase(false)] });
     expect(fast.exitCode).to.equal(ExitCode.VerdictFailed);
     expect(fast.reason).to.match(/^flash not cleared: 1 erase\(s\) finished faster than the W25Q512JV can erase \(first at 0x00010000/);
     const landing = { injector: 'kill-openocd', point: 'write:50%' } as unknown as NonNullable<VerdictInput['landing']>;
-    expect(programVerdict({ ...base, completed: false, verify: undefined, landing })).to.deep.equal({ exitCode: ExitCode.Passed, reason: 'interrupted by kill-openocd at write:50% as asked' });
+    expect(programVerdict({ ...base, completed: false, verify: undefined, landing })).to.deep.equal({
+      exitCode: ExitCode.Passed,
+      reason: 'interrupted by kill-openocd at write:50% as asked',
+    });
   });
 });

@@ -41,7 +41,8 @@ Exit code: 0 programmed and verified (or interrupted where --fault asked: the la
 
 function parseInjector(text: string | undefined): InjectorKind | undefined {
   if (text === undefined) return undefined;
-  if (!(INJECTOR_KINDS as readonly string[]).includes(text)) throw new UsageError(`--injector: unknown kind "${text}" (one of ${INJECTOR_KINDS.join(', ')})`, 'program');
+  if (!(INJECTOR_KINDS as readonly string[]).includes(text))
+    throw new UsageError(`--injector: unknown kind "${text}" (one of ${INJECTOR_KINDS.join(', ')})`, 'program');
   return text as InjectorKind;
 }
 
@@ -85,12 +86,19 @@ export function parseProgramArgs(values: Readonly<Record<string, string | boolea
 }
 
 /** The verdict of a harness-plan run: exit code and the one-line reason. */
-export function programVerdict(result: Pick<ProgrammingResult, 'completed' | 'verify' | 'implausibleErases' | 'landing'>): { exitCode: number; reason: string } {
+export function programVerdict(result: Pick<ProgrammingResult, 'completed' | 'verify' | 'implausibleErases' | 'landing'>): {
+  exitCode: number;
+  reason: string;
+} {
   if (result.implausibleErases.length > 0) {
-    return { exitCode: ExitCode.VerdictFailed, reason: `flash not cleared: ${result.implausibleErases.length} erase(s) finished faster than the W25Q512JV can erase (first at ${hex32(result.implausibleErases[0]!.offset)}: ${result.implausibleErases[0]!.plausibility.explanation})` };
+    return {
+      exitCode: ExitCode.VerdictFailed,
+      reason: `flash not cleared: ${result.implausibleErases.length} erase(s) finished faster than the W25Q512JV can erase (first at ${hex32(result.implausibleErases[0]!.offset)}: ${result.implausibleErases[0]!.plausibility.explanation})`,
+    };
   }
   if (result.landing) return { exitCode: ExitCode.Passed, reason: `interrupted by ${result.landing.injector} at ${result.landing.point} as asked` };
-  if (result.verify && !result.verify.ok) return { exitCode: ExitCode.VerdictFailed, reason: `verify failed: ${result.verify.differences.length} difference(s) listed by verify_image` };
+  if (result.verify && !result.verify.ok)
+    return { exitCode: ExitCode.VerdictFailed, reason: `verify failed: ${result.verify.differences.length} difference(s) listed by verify_image` };
   if (!result.completed) return { exitCode: ExitCode.VerdictFailed, reason: 'the run did not complete' };
   return { exitCode: ExitCode.Passed, reason: 'programmed and verified' };
 }
@@ -99,15 +107,20 @@ export const programCommand: Command = {
   summary: 'program an image into the QSPI flash (progress bar, optional fault point) or the bootloader (--internal)',
   usage,
   async run(args) {
-    const { common, values, positionals } = parseCommandArgs('program', args, {
-      offset: { type: 'string' },
-      'chunk-size': { type: 'string' },
-      plan: { type: 'boolean' },
-      openocd: { type: 'boolean' },
-      internal: { type: 'boolean' },
-      fault: { type: 'string' },
-      injector: { type: 'string' },
-    }, 1);
+    const { common, values, positionals } = parseCommandArgs(
+      'program',
+      args,
+      {
+        offset: { type: 'string' },
+        'chunk-size': { type: 'string' },
+        plan: { type: 'boolean' },
+        openocd: { type: 'boolean' },
+        internal: { type: 'boolean' },
+        fault: { type: 'string' },
+        injector: { type: 'string' },
+      },
+      1,
+    );
     if (common.help) {
       console.log(usage);
       return ExitCode.Passed;
@@ -117,14 +130,28 @@ export const programCommand: Command = {
     const { board } = chooseBoard(common);
     if (parsed.method === 'internal') {
       const elf = resolve(parsed.image);
-      if (!existsSync(elf)) throw new ImageFileError(parsed.image, 'no such file: give the bootloader ELF (fixtures/firmware/build/bootloader.elf, built by `npm run firmware`)');
+      if (!existsSync(elf))
+        throw new ImageFileError(parsed.image, 'no such file: give the bootloader ELF (fixtures/firmware/build/bootloader.elf, built by `npm run firmware`)');
       const result = await withCliSession(board, common, { uart: false }, (session) => session.programInternalFlash(elf));
-      out.line(`board ${board.id}: programmed ${parsed.image} into the MCU's internal flash (${result.bytes} bytes, verified, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
-      out.document({ command: 'program', board: board.id, method: 'internal', image: elf, bytesWritten: result.bytes, verified: true, elapsedMs: Math.round(result.elapsedMs), exitCode: ExitCode.Passed });
+      out.line(
+        `board ${board.id}: programmed ${parsed.image} into the MCU's internal flash (${result.bytes} bytes, verified, ${(result.elapsedMs / 1000).toFixed(1)} s)`,
+      );
+      out.document({
+        command: 'program',
+        board: board.id,
+        method: 'internal',
+        image: elf,
+        bytesWritten: result.bytes,
+        verified: true,
+        elapsedMs: Math.round(result.elapsedMs),
+        exitCode: ExitCode.Passed,
+      });
       return ExitCode.Passed;
     }
     const image = await loadImageArgument(parsed.image, board.qspi.base, parsed.offset);
-    out.line(`board ${board.id}: ${image.path} (${image.bytes.length} bytes) -> QSPI flash ${hex32(image.offset)}..${hex32(image.offset + image.bytes.length)}${image.container ? `, image container ${image.container.image}${image.container.version !== undefined ? ` version ${image.container.version}` : ''}` : ''}`);
+    out.line(
+      `board ${board.id}: ${image.path} (${image.bytes.length} bytes) -> QSPI flash ${hex32(image.offset)}..${hex32(image.offset + image.bytes.length)}${image.container ? `, image container ${image.container.image}${image.container.version !== undefined ? ` version ${image.container.version}` : ''}` : ''}`,
+    );
     const imageDoc = { path: image.path, offset: image.offset, length: image.bytes.length, ...(image.container ? { container: image.container } : {}) };
 
     if (parsed.method === 'openocd') {
@@ -134,8 +161,23 @@ export const programCommand: Command = {
       });
       const exitCode = result.verified === false ? ExitCode.VerdictFailed : ExitCode.Passed;
       for (const step of result.steps) out.line(`  ${step.ok ? 'ok ' : 'ERR'} ${(step.elapsedMs / 1000).toFixed(2).padStart(7)} s  ${step.command}`);
-      out.line(exitCode === ExitCode.Passed ? `programmed and verified (${result.bytesWritten} bytes, ${(result.elapsedMs / 1000).toFixed(1)} s)` : `verify failed: ${result.differences.length} difference(s), first at ${hex32(result.differences[0]?.address ?? 0)}`);
-      out.document({ command: 'program', board: board.id, method: 'openocd', image: imageDoc, bytesWritten: result.bytesWritten, verified: result.verified, differences: result.differences.slice(0, 16), steps: result.steps, elapsedMs: Math.round(result.elapsedMs), exitCode });
+      out.line(
+        exitCode === ExitCode.Passed
+          ? `programmed and verified (${result.bytesWritten} bytes, ${(result.elapsedMs / 1000).toFixed(1)} s)`
+          : `verify failed: ${result.differences.length} difference(s), first at ${hex32(result.differences[0]?.address ?? 0)}`,
+      );
+      out.document({
+        command: 'program',
+        board: board.id,
+        method: 'openocd',
+        image: imageDoc,
+        bytesWritten: result.bytesWritten,
+        verified: result.verified,
+        differences: result.differences.slice(0, 16),
+        steps: result.steps,
+        elapsedMs: Math.round(result.elapsedMs),
+        exitCode,
+      });
       return exitCode;
     }
 
@@ -159,7 +201,9 @@ export const programCommand: Command = {
     for (const erase of result.implausibleErases) out.line(`  implausible erase at ${hex32(erase.offset)}: ${erase.plausibility.explanation}`);
     if (result.landing) {
       const l = result.landing;
-      out.line(`fault ${l.injector} at ${l.point}: fired in phase ${l.phase} after ${l.elapsedMs} ms; last acknowledged byte ${l.lastAckedByte}, last erased unit ${l.lastErasedUnit ?? 'none'}; in flight: ${l.inFlightCommand ?? 'nothing'} (${l.inFlightOutcome})`);
+      out.line(
+        `fault ${l.injector} at ${l.point}: fired in phase ${l.phase} after ${l.elapsedMs} ms; last acknowledged byte ${l.lastAckedByte}, last erased unit ${l.lastErasedUnit ?? 'none'}; in flight: ${l.inFlightCommand ?? 'nothing'} (${l.inFlightOutcome})`,
+      );
       for (const note of l.notes) out.line(`  note: ${note}`);
     }
     if (result.verify) out.line(`verify: ${result.verify.ok ? 'ok (on-target CRC)' : `FAILED, ${result.verify.differences.length} difference(s)`}`);
@@ -173,7 +217,12 @@ export const programCommand: Command = {
       completed: result.completed,
       bytesWritten: result.bytesWritten,
       verify: result.verify ? { ok: result.verify.ok, differences: result.verify.differences.slice(0, 16) } : null,
-      erases: result.erases.map((e) => ({ offset: e.offset, length: e.length, elapsedMs: Math.round(e.elapsedMs * 10) / 10, plausible: e.plausibility.plausible })),
+      erases: result.erases.map((e) => ({
+        offset: e.offset,
+        length: e.length,
+        elapsedMs: Math.round(e.elapsedMs * 10) / 10,
+        plausible: e.plausibility.plausible,
+      })),
       implausibleErases: result.implausibleErases.map((e) => ({ offset: e.offset, explanation: e.plausibility.explanation })),
       landing: result.landing ?? null,
       elapsedMs: Math.round(result.elapsedMs),

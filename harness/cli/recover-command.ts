@@ -42,7 +42,11 @@ export const recoverCommand: Command = {
     for (const f of report.found) out.line(`found: ${f}`);
     for (const a of report.actions) out.line(`did:   ${a.command}  (${a.why})`);
     out.line(`status after:  ${formatStatus(report.after)}`);
-    out.line(report.protection.protected ? `PROTECTED: ${report.protection.explanation}; sectors ${report.protection.sectors.map((s) => `${s.first}-${s.last}`).join(', ') || '(individual locks)'} stay read-only until someone clears the bits on purpose` : `protection: ${report.protection.explanation}`);
+    out.line(
+      report.protection.protected
+        ? `PROTECTED: ${report.protection.explanation}; sectors ${report.protection.sectors.map((s) => `${s.first}-${s.last}`).join(', ') || '(individual locks)'} stay read-only until someone clears the bits on purpose`
+        : `protection: ${report.protection.explanation}`,
+    );
     out.document({ command: 'recover', board: board.id, ...report, exitCode });
     return exitCode;
   },

@@ -52,7 +52,17 @@ export const reportCommand: Command = {
   async run(args) {
     let values: { open?: boolean; 'results-dir'?: string; output?: string; port?: string; help?: boolean };
     try {
-      ({ values } = parseArgs({ args: [...args], options: { open: { type: 'boolean' }, 'results-dir': { type: 'string' }, output: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }));
+      ({ values } = parseArgs({
+        args: [...args],
+        options: {
+          open: { type: 'boolean' },
+          'results-dir': { type: 'string' },
+          output: { type: 'string' },
+          port: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        allowPositionals: false,
+      }));
     } catch (error) {
       throw usageErrorFrom(error, 'report');
     }

@@ -219,11 +219,15 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     });
 
     it('SIGINT during a run: no verdict (exit 2) and the board lock is released', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'test', '--board', 'bench-1', '--boards', file, '--results-dir', join(dir, 'results'), 'hang.spec.ts'], {
-        cwd: dir,
-        env: { ...process.env, HIL_LOCK_DIR: lockDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'test', '--board', 'bench-1', '--boards', file, '--results-dir', join(dir, 'results'), 'hang.spec.ts'],
+        {
+          cwd: dir,
+          env: { ...process.env, HIL_LOCK_DIR: lockDir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       try {
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

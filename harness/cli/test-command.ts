@@ -129,7 +129,10 @@ export const testCommand: Command = {
     if (args.boards !== undefined) process.env.HIL_BOARDS = resolve(args.boards);
     let lock: BoardLock | undefined;
     if (files.some((f) => f.endsWith('.spec.ts'))) {
-      const choice = resolveBoardChoice({ ...(args.board !== undefined ? { board: args.board } : {}), ...(args.boards !== undefined ? { boards: args.boards } : {}) });
+      const choice = resolveBoardChoice({
+        ...(args.board !== undefined ? { board: args.board } : {}),
+        ...(args.boards !== undefined ? { boards: args.boards } : {}),
+      });
       const board = findBoard(loadBoardsFile(choice.boardsFile), choice.boardId, choice.chosenBy);
       // Fails at once when another run holds the board.
       lock = acquireBoardLock(board.id, { key: lockKeyFor(board), command: `hil test ${argv.join(' ')}`.trim() });

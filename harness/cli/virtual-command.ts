@@ -82,7 +82,16 @@ export const virtualCommand: Command = {
       out.line(`  ${openocd}`);
       out.line('Ctrl-C stops the board (its flash is saved to the state file).');
       const endpoints = Object.fromEntries(started.endpoints.map((e) => [e.key, e.address]));
-      out.document({ command: 'virtual', board: board.id, pid: started.pid, ...endpoints, uart: started.uart ?? null, relay: started.relay ?? null, stateFile: stateFile ?? null, openocd });
+      out.document({
+        command: 'virtual',
+        board: board.id,
+        pid: started.pid,
+        ...endpoints,
+        uart: started.uart ?? null,
+        relay: started.relay ?? null,
+        stateFile: stateFile ?? null,
+        openocd,
+      });
       await stopped;
       return ExitCode.Passed;
     } catch (error) {

@@ -28,8 +28,13 @@ export type FaultPoint =
   | { readonly kind: 'time'; readonly afterMs: number };
 
 export class FaultPointSyntaxError extends Error {
-  constructor(readonly text: string, reason: string) {
-    super(`bad fault point ${JSON.stringify(text)}: ${reason}. Examples: erase:before:first, erase:after:3, erase-in-flight:last:20ms, write:50%, write:4096, between-erase-and-write, after-header, time:1500ms`);
+  constructor(
+    readonly text: string,
+    reason: string,
+  ) {
+    super(
+      `bad fault point ${JSON.stringify(text)}: ${reason}. Examples: erase:before:first, erase:after:3, erase-in-flight:last:20ms, write:50%, write:4096, between-erase-and-write, after-header, time:1500ms`,
+    );
     this.name = 'FaultPointSyntaxError';
   }
 }
@@ -51,7 +56,8 @@ export function parseFaultPoint(text: string): FaultPoint {
   const parts = text.trim().split(':');
   switch (parts[0]) {
     case 'erase': {
-      if (parts.length !== 3 || (parts[1] !== 'before' && parts[1] !== 'after')) throw new FaultPointSyntaxError(text, 'use erase:before:<unit> or erase:after:<unit>');
+      if (parts.length !== 3 || (parts[1] !== 'before' && parts[1] !== 'after'))
+        throw new FaultPointSyntaxError(text, 'use erase:before:<unit> or erase:after:<unit>');
       return { kind: 'erase', when: parts[1], unit: parseUnit(parts[2]!, text) };
     }
     case 'erase-in-flight':

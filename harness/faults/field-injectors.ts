@@ -10,11 +10,20 @@
  * once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { FaultInjectionError, FaultNotSupportedError, type FaultEnvironment, type FaultInjector, type FireResult, type InjectorKind, type PowerCutOptions } from './injector.js';
+import {
+  FaultInjectionError,
+  FaultNotSupportedError,
+  type FaultEnvironment,
+  type FaultInjector,
+  type FireResult,
+  type InjectorKind,
+  type PowerCutOptions,
+} from './injector.js';
 
 export function requirePowerCut(env: FaultEnvironment, kind: InjectorKind): void {
   if (!env.board.allows.powerCut) throw new FaultNotSupportedError(env.board.id, kind, 'boards.json allows.powerCut is false');
-  if (kind === 'power-cut' && !env.power()) throw new FaultNotSupportedError(env.board.id, kind, `the board has no power switch (power.type ${env.board.power.type})`);
+  if (kind === 'power-cut' && !env.power())
+    throw new FaultNotSupportedError(env.board.id, kind, `the board has no power switch (power.type ${env.board.power.type})`);
 }
 
 export class KillOpenOcd implements FaultInjector {
@@ -23,7 +32,12 @@ export class KillOpenOcd implements FaultInjector {
   readonly cutsPower = false;
 
   preflight(env: FaultEnvironment): void {
-    if (!env.openOcdProcess()) throw new FaultNotSupportedError(env.board.id, this.kind, 'the session is attached to an OpenOCD it did not start (openocd.tclHost/tclPort): it cannot kill it');
+    if (!env.openOcdProcess())
+      throw new FaultNotSupportedError(
+        env.board.id,
+        this.kind,
+        'the session is attached to an OpenOCD it did not start (openocd.tclHost/tclPort): it cannot kill it',
+      );
   }
 
   async fire(env: FaultEnvironment): Promise<FireResult> {

@@ -4,14 +4,5 @@ export type { EraseUnitRef, FaultInjectorKind, FaultPoint } from './fault-point.
 export { RunTracker } from './run-tracker.js';
 export type { InFlightCommand, RunPhase, RunSnapshot } from './run-tracker.js';
 export { createInjector, FaultInjectionError, FaultNotSupportedError, fireNow } from './injectors.js';
-export type {
-  EraseTarget,
-  FaultEnvironment,
-  FaultInjector,
-  FaultLanding,
-  FireResult,
-  InjectorKind,
-  InjectorOptions,
-  PowerCutOptions,
-} from './injectors.js';
+export type { EraseTarget, FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, InjectorOptions, PowerCutOptions } from './injectors.js';
 export type { VirtualBoardControl, VirtualFlashOperation } from '../boards/virtual-board-control.js';

@@ -1,7 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { VirtualFlashOperation } from '../boards/virtual-board-control.js';
 import { requirePowerCut } from './field-injectors.js';
-import { FaultInjectionError, FaultNotSupportedError, type EraseTarget, type FaultEnvironment, type FaultInjector, type FireResult, type PowerCutOptions } from './injector.js';
+import {
+  FaultInjectionError,
+  FaultNotSupportedError,
+  type EraseTarget,
+  type FaultEnvironment,
+  type FaultInjector,
+  type FireResult,
+  type PowerCutOptions,
+} from './injector.js';
 
 /**
  * Virtual board only: waits until the chip itself reports the erase of the target unit in
@@ -39,9 +47,20 @@ export class VirtualChipPowerCut implements FaultInjector {
       const erase = findErase(ops, target.offset, this.baselineNanos);
       if (erase?.result === 'in-progress') break;
       if (erase && erase.result !== 'in-progress') {
-        throw new FaultInjectionError(env.board.id, this.kind, `catch the erase of unit ${target.unitIndex} in flight`, `the chip's log shows it already ${erase.result} (erase too short for the trigger: raise the virtual time scale)`);
+        throw new FaultInjectionError(
+          env.board.id,
+          this.kind,
+          `catch the erase of unit ${target.unitIndex} in flight`,
+          `the chip's log shows it already ${erase.result} (erase too short for the trigger: raise the virtual time scale)`,
+        );
       }
-      if (performance.now() > deadline) throw new FaultInjectionError(env.board.id, this.kind, `see the erase of unit ${target.unitIndex} start`, 'no erase of that address in the chip log within 10 s');
+      if (performance.now() > deadline)
+        throw new FaultInjectionError(
+          env.board.id,
+          this.kind,
+          `see the erase of unit ${target.unitIndex} start`,
+          'no erase of that address in the chip log within 10 s',
+        );
       await delay(1);
     }
     await delay(target.delayMs);
@@ -56,7 +75,10 @@ export class VirtualChipPowerCut implements FaultInjector {
     if (this.target) {
       const record = findErase(await control.operations(), this.target.offset, this.baselineNanos);
       virtual.interruptedOperation = record;
-      if (record) notes.push(`chip log: ${record.op} at 0x${record.address.toString(16)} ${record.result}${record.fraction !== undefined ? ` at ${(record.fraction * 100).toFixed(1)} %` : ''}`);
+      if (record)
+        notes.push(
+          `chip log: ${record.op} at 0x${record.address.toString(16)} ${record.result}${record.fraction !== undefined ? ` at ${(record.fraction * 100).toFixed(1)} %` : ''}`,
+        );
     }
     if (this.options.restore ?? true) {
       await delay(offMs);

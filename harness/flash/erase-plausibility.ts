@@ -31,11 +31,7 @@ export interface PlausibilityVerdict {
   readonly explanation: string;
 }
 
-export function checkEraseTime(
-  chip: ChipDescription,
-  timing: EraseTiming,
-  options: { timeScale?: number; floorFraction?: number } = {},
-): PlausibilityVerdict {
+export function checkEraseTime(chip: ChipDescription, timing: EraseTiming, options: { timeScale?: number; floorFraction?: number } = {}): PlausibilityVerdict {
   const timeScale = options.timeScale ?? 1;
   const floorFraction = options.floorFraction ?? 0.5;
   const time: OperationTime = timing.bytes === chip.sizeBytes ? chip.chipErase.time : eraseUnitOf(chip, timing.bytes / timing.units).time;

@@ -68,7 +68,12 @@ export class FlashVerifyError extends NoVerdictError {
   ) {
     super(
       `board ${boardId}: verify of ${length} bytes at flash offset ${hex(offset)} failed` +
-        (differences.length > 0 ? `; first differences: ${differences.slice(0, 4).map((d) => `${hex(d.address)} was 0x${d.actual.toString(16)} expected 0x${d.expected.toString(16)}`).join(', ')}` : ''),
+        (differences.length > 0
+          ? `; first differences: ${differences
+              .slice(0, 4)
+              .map((d) => `${hex(d.address)} was 0x${d.actual.toString(16)} expected 0x${d.expected.toString(16)}`)
+              .join(', ')}`
+          : ''),
       options,
     );
   }

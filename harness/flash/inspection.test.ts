@@ -25,7 +25,12 @@ function fakeFlash(flash: Uint8Array): { commands: string[]; ocd: OpenOcdCommand
         const offset = Number(words[2]) - BASE;
         for (let i = 0; i < expected.length; i++) {
           if (flash[offset + i] !== expected[i]) {
-            throw new TclCommandError(command, `diff 0 address 0x${(BASE + offset + i).toString(16)}. Was 0x${flash[offset + i]!.toString(16)} instead of 0x${expected[i]!.toString(16)}`, -4, 1);
+            throw new TclCommandError(
+              command,
+              `diff 0 address 0x${(BASE + offset + i).toString(16)}. Was 0x${flash[offset + i]!.toString(16)} instead of 0x${expected[i]!.toString(16)}`,
+              -4,
+              1,
+            );
           }
         }
         return `verified ${expected.length} bytes in 0.01s (1 KiB/s)`;

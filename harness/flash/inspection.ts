@@ -80,7 +80,7 @@ export async function readBack(target: QspiTarget, offset: number, length: numbe
 function unitsOf(offset: number, length: number, unit = BLOCK_SIZE): { offset: number; length: number }[] {
   const units: { offset: number; length: number }[] = [];
   const end = offset + length;
-  for (let o = offset; o < end; ) {
+  for (let o = offset; o < end;) {
     const next = Math.min(end, (Math.floor(o / unit) + 1) * unit);
     units.push({ offset: o, length: next - o });
     o = next;
@@ -132,7 +132,8 @@ export async function collectSectorMap(target: QspiTarget, input: SectorMapInput
     offset: Math.floor(offset / BLOCK_SIZE) * BLOCK_SIZE,
     length: Math.ceil((offset + input.expected.length) / BLOCK_SIZE) * BLOCK_SIZE - Math.floor(offset / BLOCK_SIZE) * BLOCK_SIZE,
   };
-  if (range.offset % SECTOR_SIZE !== 0 || range.length % SECTOR_SIZE !== 0) throw new RangeError(`sector map range 0x${range.offset.toString(16)}+0x${range.length.toString(16)} is not 4 KiB aligned`);
+  if (range.offset % SECTOR_SIZE !== 0 || range.length % SECTOR_SIZE !== 0)
+    throw new RangeError(`sector map range 0x${range.offset.toString(16)}+0x${range.length.toString(16)} is not 4 KiB aligned`);
   const expected = expectedRange(range.offset, range.length, input.expected, offset);
   const previous = input.previous ? expectedRange(range.offset, range.length, input.previous, input.previousOffset ?? offset) : undefined;
 
@@ -175,6 +176,9 @@ export async function collectSectorMap(target: QspiTarget, input: SectorMapInput
   }
   entries.sort((a, b) => a.offset - b.offset);
   const map = new SectorMap(range.offset, entries);
-  const svg = renderSectorMapSvg(map, input.title ?? `Sector map 0x${range.offset.toString(16)}..0x${(range.offset + range.length - 1).toString(16)}: ${map.summary()}`);
+  const svg = renderSectorMapSvg(
+    map,
+    input.title ?? `Sector map 0x${range.offset.toString(16)}..0x${(range.offset + range.length - 1).toString(16)}: ${map.summary()}`,
+  );
   return { map, svg, unitsMatchedOnTarget, unitsReadBack, bytesReadBack, elapsedMs: performance.now() - started };
 }

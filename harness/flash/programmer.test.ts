@@ -52,7 +52,15 @@ describe('runProgrammingPlan (harness plan runner) against canned OpenOCD answer
     await rm(workDir, { recursive: true, force: true });
   });
 
-  const target = (ocd: OpenOcdCommands, timeScale = 0.001): QspiTarget => ({ boardId: 'bench-1', commands: ocd, bank: 2, base: 0x90000000, chip: W25Q512JV, timeScale, workDir });
+  const target = (ocd: OpenOcdCommands, timeScale = 0.001): QspiTarget => ({
+    boardId: 'bench-1',
+    commands: ocd,
+    bank: 2,
+    base: 0x90000000,
+    chip: W25Q512JV,
+    timeScale,
+    workDir,
+  });
 
   it('an image beyond the 64 MiB flash fails with ImageTooLargeError before any command is sent', async () => {
     const { commands, ocd } = fakeOpenOcd();
@@ -108,10 +116,20 @@ describe('runProgrammingPlan (harness plan runner) against canned OpenOCD answer
 
   it('a power-cut injector on a board that forbids power cuts is refused before the board is touched', async () => {
     const { commands, ocd } = fakeOpenOcd();
-    const env: FaultEnvironment = { board: BOARD, openOcdProcess: () => undefined, openSideChannel: () => Promise.reject(new Error('no')), power: () => undefined, control: () => undefined };
+    const env: FaultEnvironment = {
+      board: BOARD,
+      openOcdProcess: () => undefined,
+      openSideChannel: () => Promise.reject(new Error('no')),
+      power: () => undefined,
+      control: () => undefined,
+    };
     let error: unknown;
     try {
-      await runProgrammingPlan(target(ocd), new Uint8Array(8192), { faultPoint: { kind: 'write-percent', percent: 50 }, injector: 'power-cut', faults: { env } });
+      await runProgrammingPlan(target(ocd), new Uint8Array(8192), {
+        faultPoint: { kind: 'write-percent', percent: 50 },
+        injector: 'power-cut',
+        faults: { env },
+      });
     } catch (e) {
       error = e;
     }

@@ -24,7 +24,10 @@ describe('harness/flash programming plans', function () {
   });
 
   it('refuses an image too large for the flash before any step', function () {
-    expect(() => planProgramming({ ...base, imageLength: 65 * KiB * KiB })).to.throw(ImageTooLargeError, /beyond the 64 MiB flash: nothing was erased or written/);
+    expect(() => planProgramming({ ...base, imageLength: 65 * KiB * KiB })).to.throw(
+      ImageTooLargeError,
+      /beyond the 64 MiB flash: nothing was erased or written/,
+    );
     expect(() => planProgramming({ ...base, flashOffset: 64 * KiB * KiB - 64 * KiB })).to.throw(ImageTooLargeError);
   });
 

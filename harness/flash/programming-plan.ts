@@ -31,7 +31,11 @@ export type PlanStep =
   | { readonly kind: 'fault'; readonly point: FaultPoint; readonly description: string };
 
 export class ImageTooLargeError extends Error {
-  constructor(readonly imageLength: number, readonly flashOffset: number, readonly flashSize: number) {
+  constructor(
+    readonly imageLength: number,
+    readonly flashOffset: number,
+    readonly flashSize: number,
+  ) {
     super(
       `image of ${imageLength} bytes at flash offset 0x${flashOffset.toString(16)} ends at 0x${(flashOffset + imageLength).toString(16)}, beyond the ${flashSize / (1024 * 1024)} MiB flash: nothing was erased or written`,
     );
@@ -57,7 +61,8 @@ function writeFaultByte(input: PlanInput): number | undefined {
   if (!point) return undefined;
   switch (point.kind) {
     case 'write-bytes':
-      if (point.bytes <= 0 || point.bytes >= input.imageLength) throw new RangeError(`write fault at byte ${point.bytes} is outside the image (1..${input.imageLength - 1})`);
+      if (point.bytes <= 0 || point.bytes >= input.imageLength)
+        throw new RangeError(`write fault at byte ${point.bytes} is outside the image (1..${input.imageLength - 1})`);
       return point.bytes;
     case 'write-percent':
       // At least one byte written and at least one not: "1 %" of a tiny image is still partial.
@@ -106,7 +111,7 @@ export function planProgramming(input: PlanInput): ProgrammingPlan {
   }
 
   const stopAt = writeFaultByte(input);
-  for (let imageOffset = 0; imageOffset < imageLength; ) {
+  for (let imageOffset = 0; imageOffset < imageLength;) {
     let length = Math.min(chunkSize, imageLength - imageOffset);
     if (stopAt !== undefined && imageOffset < stopAt && imageOffset + length > stopAt) length = stopAt - imageOffset;
     steps.push({ kind: 'write', imageOffset, offset: flashOffset + imageOffset, length });

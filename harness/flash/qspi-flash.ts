@@ -3,9 +3,26 @@
  * inspection and recovery in one object, bound to the session's OpenOCD, its lifecycle (every
  * operation first brings the target to flash-ready) and its fault wiring.
  */
-import type { FaultWiring, ImageSource, OpenOcdProgramOptions, OpenOcdProgramResult, PlanRunOptions, ProgramCommandResult, ProgrammingResult } from './programmer.js';
+import type {
+  FaultWiring,
+  ImageSource,
+  OpenOcdProgramOptions,
+  OpenOcdProgramResult,
+  PlanRunOptions,
+  ProgramCommandResult,
+  ProgrammingResult,
+} from './programmer.js';
 import { programWithOpenOcd, programWithProgramCommand, runProgrammingPlan } from './programmer.js';
-import { blankCheck, collectSectorMap, compareRegion, readBack, type BlankCheckResult, type RegionComparison, type SectorMapInput, type SectorMapResult } from './inspection.js';
+import {
+  blankCheck,
+  collectSectorMap,
+  compareRegion,
+  readBack,
+  type BlankCheckResult,
+  type RegionComparison,
+  type SectorMapInput,
+  type SectorMapResult,
+} from './inspection.js';
 import {
   assertRangeWritable,
   diagnoseProtection,

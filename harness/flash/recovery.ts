@@ -118,7 +118,9 @@ export async function diagnoseProtection(target: QspiTarget): Promise<Protection
 export async function assertRangeWritable(target: QspiTarget, offset: number, length: number): Promise<void> {
   const diagnosis = await diagnoseProtection(target);
   if (!diagnosis.protected) return;
-  const blocking = diagnosis.status.individualLocks ? [{ start: offset, end: offset + length }] : overlapWithProtected(diagnosis.ranges, offset, offset + length);
+  const blocking = diagnosis.status.individualLocks
+    ? [{ start: offset, end: offset + length }]
+    : overlapWithProtected(diagnosis.ranges, offset, offset + length);
   if (blocking.length > 0) throw new FlashProtectedError(target.boardId, diagnosis.status, diagnosis.ranges, blocking, diagnosis.explanation);
 }
 
@@ -170,7 +172,10 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
   const cr = (await ocd.readMemory(QSPI_CR, 32, 1))[0] ?? 0;
   if ((cr & 1) === 0) {
     await ocd.raw(CONTROLLER_INIT_TCL);
-    actions.push({ command: 'QUADSPI controller set-up (clocks, pins, CR/DCR/CCR as qspi_init, no chip commands)', why: 'QUADSPI_CR.EN was 0 (MCU reset since the last set-up)' });
+    actions.push({
+      command: 'QUADSPI controller set-up (clocks, pins, CR/DCR/CCR as qspi_init, no chip commands)',
+      why: 'QUADSPI_CR.EN was 0 (MCU reset since the last set-up)',
+    });
   }
   // stmqspi cmd reuses the modes of the CCR it saved at probe time; a failed probe still saves it.
   if (!(target.isProbed?.() ?? false)) await ocd.flashProbe(target.bank).catch(() => undefined);
@@ -219,7 +224,12 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
     await send('software reset', Op.RESET_DEVICE);
     await delay(1);
     jedecId = await readJedecId(target);
-    if (jedecId !== expectedId) throw new FlashRecoveryError(target.boardId, `JEDEC id reads ${jedecId}, expected ${expectedId}`, actions.map((a) => a.command));
+    if (jedecId !== expectedId)
+      throw new FlashRecoveryError(
+        target.boardId,
+        `JEDEC id reads ${jedecId}, expected ${expectedId}`,
+        actions.map((a) => a.command),
+      );
     regs = await readStatusRegisters(target);
   }
   if (decodeStatus(regs).writeEnabled) {
@@ -234,7 +244,11 @@ export async function recoverChip(target: QspiTarget, options: RecoveryOptions =
   }
   const after = decodeStatus(regs);
   if (after.busy || after.suspended || after.writeEnabled) {
-    throw new FlashRecoveryError(target.boardId, `status still ${formatStatus(regs)} after recovery`, actions.map((a) => a.command));
+    throw new FlashRecoveryError(
+      target.boardId,
+      `status still ${formatStatus(regs)} after recovery`,
+      actions.map((a) => a.command),
+    );
   }
   if (actions.length > 0) await ocd.flashProbe(target.bank).catch(() => undefined);
   const protection = diagnoseProtectionFrom(regs, target.chip.sizeBytes);

@@ -164,7 +164,13 @@ export class SectorMap {
     return SECTOR_STATES.filter((s) => this.count(s) > 0)
       .map((state) => {
         const list = this.sectors.filter((s) => s.state === state);
-        const shown = state === 'match' ? '' : ` (${list.slice(0, 8).map((s) => hex(s.offset)).join(', ')}${list.length > 8 ? ', ...' : ''})`;
+        const shown =
+          state === 'match'
+            ? ''
+            : ` (${list
+                .slice(0, 8)
+                .map((s) => hex(s.offset))
+                .join(', ')}${list.length > 8 ? ', ...' : ''})`;
         return `${state} ${list.length}${shown}`;
       })
       .join(', ');

@@ -8,7 +8,17 @@ const KIB = 1024;
 describe('W25Q512JV status registers (datasheet 7.1) decoded', () => {
   it('SR1 bit 0 BUSY, bit 1 WEL, bits 5:2 BP, bit 6 TB; SR2 bit 6 CMP, bit 7 SUS; SR3 bit 0 ADS, bit 2 WPS', () => {
     const s = decodeStatus({ sr1: 0b0101_0111, sr2: 0b1100_0010, sr3: 0b0000_0101 });
-    expect(s).to.include({ busy: true, writeEnabled: true, blockProtect: 0b0101, topBottom: 'bottom', complement: true, suspended: true, fourByteMode: true, individualLocks: true, statusRegisterProtect: false });
+    expect(s).to.include({
+      busy: true,
+      writeEnabled: true,
+      blockProtect: 0b0101,
+      topBottom: 'bottom',
+      complement: true,
+      suspended: true,
+      fourByteMode: true,
+      individualLocks: true,
+      statusRegisterProtect: false,
+    });
   });
 
   it('factory defaults (SR1=00, SR2=02 QE, SR3=00) decode as idle, unprotected, 3-byte mode', () => {

@@ -34,7 +34,9 @@ function isU32(n: number): boolean {
 }
 
 /** Writes the header fields and, last, the CRC over bytes [0, 60). */
-export function encodeHeader(fields: Omit<ImageHeader, 'headerCrc' | 'magic' | 'formatVersion' | 'headerSize'> & Partial<Pick<ImageHeader, 'magic' | 'formatVersion' | 'headerSize'>>): Uint8Array {
+export function encodeHeader(
+  fields: Omit<ImageHeader, 'headerCrc' | 'magic' | 'formatVersion' | 'headerSize'> & Partial<Pick<ImageHeader, 'magic' | 'formatVersion' | 'headerSize'>>,
+): Uint8Array {
   const header = new Uint8Array(IMAGE_HEADER_SIZE);
   const view = new DataView(header.buffer);
   view.setUint32(HeaderField.magic, fields.magic ?? IMAGE_MAGIC, true);

@@ -16,10 +16,7 @@ import { ERASED_BYTE, HeaderField, IMAGE_HEADER_SIZE, type RejectReason } from '
 export const FLASH_PAGE_SIZE = 256;
 export const FLASH_SECTOR_SIZE = 4096;
 
-export type ExpectedOutcome =
-  | { readonly image: 'ok' }
-  | { readonly image: 'absent' }
-  | { readonly image: 'rejected'; readonly reason: RejectReason };
+export type ExpectedOutcome = { readonly image: 'ok' } | { readonly image: 'absent' } | { readonly image: 'rejected'; readonly reason: RejectReason };
 
 export interface ImageVariant {
   /** Short machine name, e.g. `truncated@5000`. */
@@ -73,7 +70,8 @@ export function truncated(image: Uint8Array, atByte: number): ImageVariant {
 
 /** `length` bytes at `offset` never got programmed (a page or sector skipped mid-run): they read 0xFF. */
 export function missingRange(image: Uint8Array, offset: number, length: number): ImageVariant {
-  if (offset < 0 || length <= 0 || offset + length > image.length) throw new ImageBuildError(`range ${offset}+${length} is outside the ${image.length}-byte image`);
+  if (offset < 0 || length <= 0 || offset + length > image.length)
+    throw new ImageBuildError(`range ${offset}+${length} is outside the ${image.length}-byte image`);
   const bytes = image.slice();
   bytes.fill(ERASED_BYTE, offset, offset + length);
   return {
@@ -99,7 +97,8 @@ export function missingSector(image: Uint8Array, index: number): ImageVariant {
 /** One bit flipped (bit `bitIndex & 7` of byte `bitIndex >> 3`): a disturbed cell. */
 export function flippedBit(image: Uint8Array, bitIndex: number): ImageVariant {
   const byte = Math.floor(bitIndex / 8);
-  if (!Number.isInteger(bitIndex) || bitIndex < 0 || byte >= image.length) throw new ImageBuildError(`bit ${bitIndex} is outside the ${image.length}-byte image`);
+  if (!Number.isInteger(bitIndex) || bitIndex < 0 || byte >= image.length)
+    throw new ImageBuildError(`bit ${bitIndex} is outside the ${image.length}-byte image`);
   const bytes = image.slice();
   bytes[byte] = bytes[byte]! ^ (1 << (bitIndex & 7));
   return {

@@ -40,7 +40,9 @@ describe('child registry: OpenOCD does not outlive the Node process that started
   for (const mode of ['exit', 'signal'] as const) {
     it(mode === 'exit' ? 'process.exit() kills the live OpenOCD child' : 'SIGTERM to the Node process kills the live OpenOCD child', async () => {
       const helper = spawn(process.execPath, ['--import', 'tsx', HELPER, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const helperExit = new Promise<{ code: number | null; signal: string | null }>((resolve) => helper.once('exit', (code, signal) => resolve({ code, signal })));
+      const helperExit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        helper.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       try {
         const pid = await new Promise<number>((resolve, reject) => {
           let out = '';

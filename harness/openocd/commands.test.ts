@@ -83,7 +83,9 @@ describe('OpenOcdCommands: exact Tcl sent and OpenOCD 0.12 output parsed', () =>
 
   it('flash list: parses the recorded list of dicts, with the target', async () => {
     const { tcl, ocd } = withOutput('{name tt.qspi driver stmqspi base 2415919104 size 0 bus_width 0 chip_width 0 target tt.cpu}');
-    expect(await ocd.flashList()).to.deep.equal([{ name: 'tt.qspi', driver: 'stmqspi', base: 0x90000000, size: 0, busWidth: 0, chipWidth: 0, target: 'tt.cpu' }]);
+    expect(await ocd.flashList()).to.deep.equal([
+      { name: 'tt.qspi', driver: 'stmqspi', base: 0x90000000, size: 0, busWidth: 0, chipWidth: 0, target: 'tt.cpu' },
+    ]);
     expect(tcl.sent[0]?.command).to.equal('flash list');
     const bad = withOutput('{name x}');
     expect(await bad.ocd.flashList().catch((e: unknown) => e)).to.be.instanceOf(OpenOcdOutputParseError);

@@ -218,7 +218,14 @@ export class OpenOcdCommands {
    */
   async stmqspiCmd(bank: BankId, responseBytes: number, commandByte: number, ...bytes: number[]): Promise<Uint8Array> {
     checkByte(responseBytes, 'responseBytes');
-    const command = tclCommand('stmqspi', 'cmd', bank, responseBytes, hex(checkByte(commandByte, 'commandByte')), ...bytes.map((b) => hex(checkByte(b, 'data byte'))));
+    const command = tclCommand(
+      'stmqspi',
+      'cmd',
+      bank,
+      responseBytes,
+      hex(checkByte(commandByte, 'commandByte')),
+      ...bytes.map((b) => hex(checkByte(b, 'data byte'))),
+    );
     return parseStmqspiResponse(command, await this.tcl.call(command));
   }
 

@@ -57,9 +57,7 @@ export class TclTimeoutError extends OpenOcdError {
     /** What the client did about it: kept the connection (the late reply will be discarded) or closed it. */
     readonly policy: 'discard-late-reply' | 'close-connection',
   ) {
-    super(
-      `OpenOCD command timed out after ${elapsedMs.toFixed(0)} ms (limit ${timeoutMs} ms; ${policy}): ${clip(command, 200)}`,
-    );
+    super(`OpenOCD command timed out after ${elapsedMs.toFixed(0)} ms (limit ${timeoutMs} ms; ${policy}): ${clip(command, 200)}`);
   }
 }
 

@@ -20,11 +20,7 @@ export async function* iterateNotifications(source: EventEmitter, signal?: Abort
 }
 
 /** Resolves with the first notification that matches, or rejects after `timeoutMs`. */
-export function waitForNotification(
-  source: EventEmitter,
-  match: (n: OpenOcdNotification) => boolean,
-  timeoutMs: number,
-): Promise<OpenOcdNotification> {
+export function waitForNotification(source: EventEmitter, match: (n: OpenOcdNotification) => boolean, timeoutMs: number): Promise<OpenOcdNotification> {
   return new Promise((resolve, reject) => {
     const onNotification = (n: OpenOcdNotification): void => {
       if (!match(n)) return;

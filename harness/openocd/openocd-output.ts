@@ -56,7 +56,8 @@ export function parseFlashBanks(command: string, output: string): FlashBankInfo[
   for (const line of output.split('\n')) {
     if (line.trim() === '') continue;
     const m = /^#(\d+) : (\S+) \((\S+)\) at (0x[0-9a-fA-F]+), size (0x[0-9a-fA-F]+), buswidth (\d+), chipwidth (\d+)\s*$/.exec(line);
-    if (!m) throw new OpenOcdOutputParseError(command, output, `"#N : name (driver) at 0x…, size 0x…, buswidth N, chipwidth N" lines, got ${JSON.stringify(line)}`);
+    if (!m)
+      throw new OpenOcdOutputParseError(command, output, `"#N : name (driver) at 0x…, size 0x…, buswidth N, chipwidth N" lines, got ${JSON.stringify(line)}`);
     banks.push({
       number: Number(m[1]),
       name: m[2] as string,
@@ -112,7 +113,11 @@ export function parseFlashList(command: string, output: string): FlashListEntry[
       };
     });
   } catch (err) {
-    throw new OpenOcdOutputParseError(command, output, `a list of {name … driver … base … size … bus_width … chip_width … target …} (${(err as Error).message})`);
+    throw new OpenOcdOutputParseError(
+      command,
+      output,
+      `a list of {name … driver … base … size … bus_width … chip_width … target …} (${(err as Error).message})`,
+    );
   }
 }
 
@@ -238,7 +243,12 @@ export function parseVerifyDifferences(output: string): ImageDifference[] {
 
 /** `flash read_bank`: "wrote %zd bytes to file %s from flash bank %u at offset 0x%8.8x in %fs (…)". */
 export function parseReadBank(command: string, output: string): TransferReport {
-  const m = match(command, output, /wrote (\d+) bytes to file .* from flash bank \d+ at offset 0x[0-9a-fA-F]+ in ([\d.]+)s/, '"wrote N bytes to file … from flash bank …"');
+  const m = match(
+    command,
+    output,
+    /wrote (\d+) bytes to file .* from flash bank \d+ at offset 0x[0-9a-fA-F]+ in ([\d.]+)s/,
+    '"wrote N bytes to file … from flash bank …"',
+  );
   return { bytes: Number(m[1]), seconds: Number(m[2]), output };
 }
 

@@ -84,7 +84,7 @@ describe('OpenOcdProcess with real OpenOCD 0.12 (no target)', function () {
     expect((err as OpenOcdStartError).lastLogLines.join('\n')).to.match(new RegExp(`couldn't bind tcl to socket on port ${taken}`));
   });
 
-  it('a config error is OpenOcdStartError with the exit code and OpenOCD\'s error line', async () => {
+  it("a config error is OpenOcdStartError with the exit code and OpenOCD's error line", async () => {
     const err = await OpenOcdProcess.start({ commands: ['no_such_config_command 1'] }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(OpenOcdStartError);
     expect((err as OpenOcdStartError).exitCode).to.equal(1);

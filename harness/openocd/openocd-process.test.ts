@@ -140,17 +140,28 @@ describe('OpenOcdProcess launcher logic (injected spawn)', () => {
     );
     expect(args).to.deep.equal([
       '-d2',
-      '-c', `set ${INSTANCE_TOKEN_VARIABLE} tok`,
-      '-c', 'bindto 127.0.0.1',
-      '-c', 'tcl_port 4444',
-      '-c', 'gdb_port disabled',
-      '-c', 'telnet_port disabled',
-      '-s', 'fixtures/openocd',
-      '-c', 'set QUADSPI 1',
-      '-f', 'board/a.cfg',
-      '-f', 'b.cfg',
-      '-c', 'init',
-      '-c', 'reset halt',
+      '-c',
+      `set ${INSTANCE_TOKEN_VARIABLE} tok`,
+      '-c',
+      'bindto 127.0.0.1',
+      '-c',
+      'tcl_port 4444',
+      '-c',
+      'gdb_port disabled',
+      '-c',
+      'telnet_port disabled',
+      '-s',
+      'fixtures/openocd',
+      '-c',
+      'set QUADSPI 1',
+      '-f',
+      'board/a.cfg',
+      '-f',
+      'b.cfg',
+      '-c',
+      'init',
+      '-c',
+      'reset halt',
     ]);
   });
 
@@ -170,7 +181,7 @@ describe('OpenOcdProcess launcher logic (injected spawn)', () => {
   it('OpenOCD failing to bind the picked port is retried with a new port', async () => {
     const h = harness((child, attempt) => {
       if (attempt === 0) {
-        child.stderr.write('Error: couldn\'t bind tcl to socket on port 40001: Address already in use\n');
+        child.stderr.write("Error: couldn't bind tcl to socket on port 40001: Address already in use\n");
         setTimeout(() => child.exit(1, null), 5);
       } else {
         listenAfter(child, 5);
@@ -185,7 +196,7 @@ describe('OpenOcdProcess launcher logic (injected spawn)', () => {
 
   it('bind failures past the retry limit end in OpenOcdStartError with the log', async () => {
     const h = harness((child) => {
-      child.stderr.write('Error: couldn\'t bind tcl to socket on port 1: Address already in use\n');
+      child.stderr.write("Error: couldn't bind tcl to socket on port 1: Address already in use\n");
       setTimeout(() => child.exit(1, null), 5);
     });
     const err = await OpenOcdProcess.start({ ...h.options, portRetries: 1 }).catch((e: unknown) => e);
@@ -283,13 +294,20 @@ describe('findOpenOcd: explicit path > OPENOCD > PATH, version >= 0.12.0', () =>
 
   it('the board entry wins over OPENOCD and PATH', async () => {
     const seen: string[] = [];
-    const found = await findOpenOcd({ explicitPath: '/board/openocd', env: { OPENOCD: '/env/openocd', PATH: '/usr/local/bin' }, spawn: versionSpawn(banner, seen), isExecutable });
+    const found = await findOpenOcd({
+      explicitPath: '/board/openocd',
+      env: { OPENOCD: '/env/openocd', PATH: '/usr/local/bin' },
+      spawn: versionSpawn(banner, seen),
+      isExecutable,
+    });
     expect(found).to.deep.equal({ path: '/board/openocd', version: '0.12.0', banner: 'Open On-Chip Debugger 0.12.0' });
     expect(seen).to.deep.equal(['/board/openocd']);
   });
 
   it('OPENOCD wins over PATH; PATH is searched in order', async () => {
-    expect((await findOpenOcd({ env: { OPENOCD: '/env/openocd', PATH: '/usr/local/bin' }, spawn: versionSpawn(banner), isExecutable })).path).to.equal('/env/openocd');
+    expect((await findOpenOcd({ env: { OPENOCD: '/env/openocd', PATH: '/usr/local/bin' }, spawn: versionSpawn(banner), isExecutable })).path).to.equal(
+      '/env/openocd',
+    );
     expect((await findOpenOcd({ env: { PATH: '/nope:/usr/local/bin' }, spawn: versionSpawn(banner), isExecutable })).path).to.equal('/usr/local/bin/openocd');
   });
 
@@ -300,7 +318,9 @@ describe('findOpenOcd: explicit path > OPENOCD > PATH, version >= 0.12.0', () =>
   });
 
   it('0.11.0 is too old: OpenOcdVersionError with what it found', async () => {
-    const err = await findOpenOcd({ env: { PATH: '/usr/local/bin' }, spawn: versionSpawn('Open On-Chip Debugger 0.11.0\n'), isExecutable }).catch((e: unknown) => e);
+    const err = await findOpenOcd({ env: { PATH: '/usr/local/bin' }, spawn: versionSpawn('Open On-Chip Debugger 0.11.0\n'), isExecutable }).catch(
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OpenOcdVersionError);
     expect(err).to.include({ found: '0.11.0', required: '0.12.0' });
   });

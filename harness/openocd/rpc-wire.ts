@@ -44,9 +44,7 @@ export function isSuccessCode(code: number): boolean {
   return code === 0 || code === 2;
 }
 
-export type DecodedReply =
-  | { readonly ok: true; readonly code: number; readonly text: string }
-  | { readonly ok: false; readonly problem: string };
+export type DecodedReply = { readonly ok: true; readonly code: number; readonly text: string } | { readonly ok: false; readonly problem: string };
 
 /** Parses an ASCII integer at `from`, followed by a space, into `out`; false if malformed. */
 function readInt(frame: Buffer, from: number, end: number, out: { value: number; next: number }): boolean {

@@ -89,7 +89,37 @@ describe('TclRpcClient against real OpenOCD 0.12 (Tcl server, no target)', funct
 
   it('quoting fuzz: 10,000 hostile strings round-trip literally through `return` and `set x`', async () => {
     const random = seededRandom(0x5eed);
-    const hostile = ['{', '}', '[', ']', '$', ';', '"', '\\', ' ', '\t', '\n', '\r', '#', '\x00', '\x1a', '\x1b', '\x7f', '\x01', 'é', '中', '😀', '\u2028', '\uffff', 'x', '0', 'u', '\\u', '\\x41', '{*}'];
+    const hostile = [
+      '{',
+      '}',
+      '[',
+      ']',
+      '$',
+      ';',
+      '"',
+      '\\',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '#',
+      '\x00',
+      '\x1a',
+      '\x1b',
+      '\x7f',
+      '\x01',
+      'é',
+      '中',
+      '😀',
+      '\u2028',
+      '\uffff',
+      'x',
+      '0',
+      'u',
+      '\\u',
+      '\\x41',
+      '{*}',
+    ];
     const strings: string[] = [];
     for (let i = 0; i < 10_000; i++) {
       const length = Math.floor(random() * 24);
@@ -165,7 +195,9 @@ describe('TclRpcClient against real OpenOCD 0.12: OpenOCD killed mid-call', func
     expect(err).to.be.instanceOf(TclConnectionLostError);
     expect((err as TclConnectionLostError).command).to.equal('sleep 5000');
     expect((err as TclConnectionLostError).cause).to.be.instanceOf(OpenOcdExitedError);
-    expect(await queued).to.be.instanceOf(TclConnectionLostError).and.include({ command: 'return queued' });
+    expect(await queued)
+      .to.be.instanceOf(TclConnectionLostError)
+      .and.include({ command: 'return queued' });
     const later = await openocd.tcl.call('version').catch((e: unknown) => e);
     expect(later).to.be.instanceOf(TclConnectionLostError);
     expect((later as TclConnectionLostError).cause).to.be.instanceOf(OpenOcdExitedError);

@@ -109,14 +109,7 @@ describe('TclRpcClient with a fake Tcl server (queue, notifications, timeouts)',
     const results = await Promise.all([client.call('reset halt'), client.call('reset halt')]);
     expect(results).to.deep.equal(['r1', 'r2']);
     await new Promise((r) => setImmediate(r));
-    expect(seen.map((e) => e.type)).to.deep.equal([
-      'target_event',
-      'target_state',
-      'target_reset',
-      'target_event',
-      'target_state',
-      'target_reset',
-    ]);
+    expect(seen.map((e) => e.type)).to.deep.equal(['target_event', 'target_state', 'target_reset', 'target_event', 'target_state', 'target_reset']);
     expect(seen[1]).to.include({ state: 'halted' });
   });
 

@@ -6,7 +6,22 @@ describe('parseTclList: Tcl list string form', () => {
   it('recorded `flash list` of OpenOCD 0.12.0: one braced dict element', () => {
     const text = '{name tt.qspi driver stmqspi base 2415919104 size 0 bus_width 0 chip_width 0 target tt.cpu}';
     const [bank] = parseTclList(text);
-    expect(parseTclList(bank as string)).to.deep.equal(['name', 'tt.qspi', 'driver', 'stmqspi', 'base', '2415919104', 'size', '0', 'bus_width', '0', 'chip_width', '0', 'target', 'tt.cpu']);
+    expect(parseTclList(bank as string)).to.deep.equal([
+      'name',
+      'tt.qspi',
+      'driver',
+      'stmqspi',
+      'base',
+      '2415919104',
+      'size',
+      '0',
+      'bus_width',
+      '0',
+      'chip_width',
+      '0',
+      'target',
+      'tt.cpu',
+    ]);
   });
 
   it('bare words, nested braces kept literally, quoted words with escapes', () => {

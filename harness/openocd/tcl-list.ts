@@ -92,6 +92,7 @@ export function parseTclList(text: string): string[] {
       out.push(value);
       continue;
     }
-    if (i < text.length && !isSpace(text[i])) throw new TclListParseError(text, `list element in ${first === '{' ? 'braces' : 'quotes'} followed by "${text[i]}" instead of space`);
+    if (i < text.length && !isSpace(text[i]))
+      throw new TclListParseError(text, `list element in ${first === '{' ? 'braces' : 'quotes'} followed by "${text[i]}" instead of space`);
   }
 }

@@ -52,7 +52,9 @@ describe('harness/power LCUS relay protocol', function () {
   it('reports a bad checksum instead of obeying it', function () {
     const [result] = new RelayCommandDecoder().push(Buffer.from([0xa0, 0x01, 0x00, 0xa2]));
     expect(result).to.be.instanceOf(RelayFrameError);
-    expect((result as Error).message).to.contain('a0 01 00 a2').and.contain('checksum');
+    expect((result as Error).message)
+      .to.contain('a0 01 00 a2')
+      .and.contain('checksum');
   });
 });
 
@@ -86,7 +88,9 @@ describe('harness/power switches', function () {
 
   it('a board that forbids power cuts gets a switch whose off() refuses and sends nothing', async function () {
     pair = await startPtyPair();
-    const power = await openPowerSwitch(board({ power: { type: 'serial-relay', path: pair.hostPath, channel: 1 }, allows: { massErase: false, powerCut: false } }));
+    const power = await openPowerSwitch(
+      board({ power: { type: 'serial-relay', path: pair.hostPath, channel: 1 }, allows: { massErase: false, powerCut: false } }),
+    );
     const error = await power!.off().then(
       () => undefined,
       (e: unknown) => e,
@@ -103,7 +107,9 @@ describe('harness/power switches', function () {
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(PowerSwitchError);
-    expect((error as Error).message).to.contain('test-board').and.contain('/dev/serial/by-id/no-relay');
+    expect((error as Error).message)
+      .to.contain('test-board')
+      .and.contain('/dev/serial/by-id/no-relay');
   });
 
   it('the command switch runs the configured commands and reports a failing one with its output', async function () {
@@ -120,7 +126,9 @@ describe('harness/power switches', function () {
         (e: unknown) => e,
       );
       expect(error).to.be.instanceOf(PowerSwitchError);
-      expect((error as Error).message).to.contain('exited 3').and.contain('no hub');
+      expect((error as Error).message)
+        .to.contain('exited 3')
+        .and.contain('no hub');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

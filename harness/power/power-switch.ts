@@ -20,7 +20,11 @@ export interface PowerSwitch {
 }
 
 export class PowerSwitchError extends NoVerdictError {
-  constructor(readonly boardId: string, readonly action: string, detail: string) {
+  constructor(
+    readonly boardId: string,
+    readonly action: string,
+    detail: string,
+  ) {
     super(`power switch of board ${boardId}: ${action} failed: ${detail}`);
   }
 }

@@ -20,7 +20,10 @@ export function encodeRelayCommand({ channel, on }: RelayCommand): Buffer {
 }
 
 export class RelayFrameError extends Error {
-  constructor(readonly bytes: readonly number[], reason: string) {
+  constructor(
+    readonly bytes: readonly number[],
+    reason: string,
+  ) {
     super(`bad relay frame ${bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}: ${reason}`);
     this.name = 'RelayFrameError';
   }

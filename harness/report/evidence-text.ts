@@ -12,13 +12,21 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 /** `[+1.234s 5.6ms ok ] command`, the reply indented under it. */
 export function tclTranscriptText(entries: readonly TclTranscriptEntry[]): string {
-  return entries.map((e) => `[+${seconds(e.atMs)}s ${e.elapsedMs.toFixed(1)}ms ${e.ok ? 'ok ' : 'ERR'}] ${e.command}${e.reply ? `\n    -> ${e.reply.replace(/\n/g, '\n       ')}` : ''}`).join('\n');
+  return entries
+    .map(
+      (e) =>
+        `[+${seconds(e.atMs)}s ${e.elapsedMs.toFixed(1)}ms ${e.ok ? 'ok ' : 'ERR'}] ${e.command}${e.reply ? `\n    -> ${e.reply.replace(/\n/g, '\n       ')}` : ''}`,
+    )
+    .join('\n');
 }
 
 /** Each OpenOCD run under a header; `tailChars` keeps only the end of a long log. */
 export function openOcdLogText(runs: readonly OpenOcdRunLog[], tailChars = Infinity): string {
   const text = runs
-    .map(({ run, pid, lines }) => `===== OpenOCD run ${run} (pid ${pid ?? '?'}) =====\n${lines.map((l) => `${new Date(l.at).toISOString()} ${l.stream === 'stderr' ? 'E' : 'O'} ${l.text}`).join('\n')}`)
+    .map(
+      ({ run, pid, lines }) =>
+        `===== OpenOCD run ${run} (pid ${pid ?? '?'}) =====\n${lines.map((l) => `${new Date(l.at).toISOString()} ${l.stream === 'stderr' ? 'E' : 'O'} ${l.text}`).join('\n')}`,
+    )
     .join('\n');
   return text.length > tailChars ? `… (${text.length - tailChars} chars before)\n${text.slice(-tailChars)}` : text;
 }
@@ -37,7 +45,9 @@ export function timingsText(timings: readonly TimingEntry[], totalMs: number): s
 /** Timings as CSV: `at_s,elapsed_ms,ok,name`, name quoted. */
 export function timingsCsv(timings: readonly TimingEntry[]): string {
   const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-  return ['at_s,elapsed_ms,ok,name', ...timings.map((t) => `${seconds(t.atMs)},${t.elapsedMs.toFixed(1)},${t.ok ? 'ok' : 'ERR'},${quote(t.name)}`)].join('\n') + '\n';
+  return (
+    ['at_s,elapsed_ms,ok,name', ...timings.map((t) => `${seconds(t.atMs)},${t.elapsedMs.toFixed(1)},${t.ok ? 'ok' : 'ERR'},${quote(t.name)}`)].join('\n') + '\n'
+  );
 }
 
 /** Timings as a markdown table (shown as text in the report, readable in a terminal too). */
@@ -49,7 +59,9 @@ export function timingsMarkdown(timings: readonly TimingEntry[]): string {
 /** The health check as lines (`ok  QSPI JEDEC id  read ef4020 ...`). */
 export function healthText(health: HealthReport): string {
   const head = `health: ${health.ok ? 'ok' : 'FAILED'}${health.openOcdVersion ? `; ${health.openOcdVersion.split('\n')[0]}` : ''}${health.jedecId ? `; JEDEC ${health.jedecId}` : ''}`;
-  return [head, ...health.checks.map((c) => `${c.ok ? 'ok ' : 'ERR'}  ${c.check.padEnd(18)}  ${c.detail}  [${c.command}; ${c.elapsedMs} ms]`)].join('\n') + '\n';
+  return (
+    [head, ...health.checks.map((c) => `${c.ok ? 'ok ' : 'ERR'}  ${c.check.padEnd(18)}  ${c.detail}  [${c.command}; ${c.elapsedMs} ms]`)].join('\n') + '\n'
+  );
 }
 
 /** Where an interruption landed, in words a reviewer reads first. */

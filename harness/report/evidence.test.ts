@@ -31,7 +31,20 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
   });
 
   it('a fault landing in words: injector, point, phase, last acked byte, what was in flight', () => {
-    const landing = { injector: 'power-cut', point: 'write:50%', description: 'after 50 %', phase: 'write', lastAckedByte: 32768, lastErasedUnit: 3, lastErasedOffset: 0x30000, elapsedMs: 812, inFlightCommand: 'flash write_bank ...', inFlightOutcome: 'completed', injectorDoneAtMs: 830, notes: [] } as FaultLanding;
+    const landing = {
+      injector: 'power-cut',
+      point: 'write:50%',
+      description: 'after 50 %',
+      phase: 'write',
+      lastAckedByte: 32768,
+      lastErasedUnit: 3,
+      lastErasedOffset: 0x30000,
+      elapsedMs: 812,
+      inFlightCommand: 'flash write_bank ...',
+      inFlightOutcome: 'completed',
+      injectorDoneAtMs: 830,
+      notes: [],
+    } as FaultLanding;
     const text = faultLandingText(landing);
     expect(text).to.include('planned at:        write:50% (after 50 %)');
     expect(text).to.include('last acked byte:   32768');
@@ -43,10 +56,24 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hil-evidence-env-'));
     try {
       writeEnvironmentProperties(dir, { 'node.version': 'v20', host: 'ci-1' });
-      const info = sessionEnvironment({ board: { id: 'virtual-h745', kind: 'virtual' }, health: { ok: true, checks: [], openOcdVersion: 'Open On-Chip Debugger 0.12.0\nmore', jedecId: 'ef4020' } }, 'a7d28f3dc75a');
+      const info = sessionEnvironment(
+        {
+          board: { id: 'virtual-h745', kind: 'virtual' },
+          health: { ok: true, checks: [], openOcdVersion: 'Open On-Chip Debugger 0.12.0\nmore', jedecId: 'ef4020' },
+        },
+        'a7d28f3dc75a',
+      );
       expect(recordRunEnvironment(info, dir)).to.equal(true);
       expect(recordRunEnvironment(info, dir), 'second time: nothing new').to.equal(false);
-      expect(readEnvironmentProperties(dir)).to.deep.equal({ 'node.version': 'v20', host: 'ci-1', board: 'virtual-h745', 'board.kind': 'virtual', 'openocd.version': 'Open On-Chip Debugger 0.12.0', 'qspi.jedecId': 'ef4020', 'firmware.build': 'a7d28f3dc75a' });
+      expect(readEnvironmentProperties(dir)).to.deep.equal({
+        'node.version': 'v20',
+        host: 'ci-1',
+        board: 'virtual-h745',
+        'board.kind': 'virtual',
+        'openocd.version': 'Open On-Chip Debugger 0.12.0',
+        'qspi.jedecId': 'ef4020',
+        'firmware.build': 'a7d28f3dc75a',
+      });
       // Outside `hil test` (a one-shot hil command) no results directory is known.
       const saved = process.env.HIL_ALLURE_RESULTS_DIR;
       delete process.env.HIL_ALLURE_RESULTS_DIR;
@@ -61,7 +88,8 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
   });
 
   it('the verdict phrases specs use fall into their own categories; broken runs into "infrastructure broken"', () => {
-    const category = (message: string): string | undefined => HIL_CATEGORIES.find((c) => c.messageRegex !== undefined && new RegExp(`^${c.messageRegex}$`).test(message))?.name;
+    const category = (message: string): string | undefined =>
+      HIL_CATEGORIES.find((c) => c.messageRegex !== undefined && new RegExp(`^${c.messageRegex}$`).test(message))?.name;
     expect(category(`${VerdictPhrase.flashNotCleared}: match 15, stale 1 (0x00010000)`)).to.equal('flash not cleared');
     expect(category(`${VerdictPhrase.bootAcceptedBadImage}: image=ok after a write:50% cut`)).to.equal('boot accepted a bad image');
     expect(category(`${VerdictPhrase.bootFault} after an interrupted run: HardFault in app`)).to.equal('boot fault');
@@ -83,9 +111,15 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
       this.timeout(60_000);
       base = mkdtempSync(join(tmpdir(), 'hil-evidence-run-'));
       resultsDir = join(base, 'allure-results');
-      const run = spawnSync(process.execPath, ['--import', 'tsx', MOCHA_BIN, '--no-config', '--reporter', 'allure-mocha', '--reporter-option', `resultsDir=${resultsDir}`, FIXTURE], { encoding: 'utf8', timeout: 50_000 });
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', MOCHA_BIN, '--no-config', '--reporter', 'allure-mocha', '--reporter-option', `resultsDir=${resultsDir}`, FIXTURE],
+        { encoding: 'utf8', timeout: 50_000 },
+      );
       expect(run.status, `child mocha: ${run.stderr}`).to.equal(1);
-      const results = readdirSync(resultsDir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as TestResult);
+      const results = readdirSync(resultsDir)
+        .filter((f) => f.endsWith('-result.json'))
+        .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as TestResult);
       result = results.find((r) => r.name === 'an interrupted erase leaves a stale sector')!;
       expect(result).to.not.equal(undefined);
     });
@@ -98,8 +132,19 @@ describe('Allure evidence of a board session (harness/report/evidence)', () => {
 
     it('labels and the case parameters (board, image, fault point, seed, injector)', () => {
       const label = (name: string): string | undefined => result.labels.find((l) => l.name === name)?.value;
-      expect([label('epic'), label('feature'), label('story'), label('severity')]).to.deep.equal(['QSPI programming', 'interrupted programming', 'kill OpenOCD during the erase', 'critical']);
-      expect(result.parameters.map((p) => `${p.name}=${p.value}`)).to.include.members(['board=virtual-h745', 'image=app.img', 'fault point=erase-in-flight:last:20ms', 'seed=7', 'injector=kill-openocd']);
+      expect([label('epic'), label('feature'), label('story'), label('severity')]).to.deep.equal([
+        'QSPI programming',
+        'interrupted programming',
+        'kill OpenOCD during the erase',
+        'critical',
+      ]);
+      expect(result.parameters.map((p) => `${p.name}=${p.value}`)).to.include.members([
+        'board=virtual-h745',
+        'image=app.img',
+        'fault point=erase-in-flight:last:20ms',
+        'seed=7',
+        'injector=kill-openocd',
+      ]);
     });
 
     it('the session evidence: OpenOCD log, Tcl transcript, UART transcript, timings CSV, health check', () => {

@@ -11,7 +11,17 @@ import type { SectorMap } from '../flash/sector-map.js';
 import { renderSectorMapSvg } from '../flash/sector-map-svg.js';
 import type { EvidenceMark, EvidenceSlice, SessionEvidence } from '../session/evidence.js';
 import { attachJson, attachText, isReporting, parameter } from './allure.js';
-import { faultLandingText, healthText, openOcdLogText, sectorMapName, sectorMapText, tclTranscriptText, timingsCsv, timingsText, uartTranscriptText } from './evidence-text.js';
+import {
+  faultLandingText,
+  healthText,
+  openOcdLogText,
+  sectorMapName,
+  sectorMapText,
+  tclTranscriptText,
+  timingsCsv,
+  timingsText,
+  uartTranscriptText,
+} from './evidence-text.js';
 
 /** What the attach helpers need of a BoardSession (structural: tests pass a stand-in). */
 export interface EvidenceSource {

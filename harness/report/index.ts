@@ -5,7 +5,17 @@ export { HIL_CATEGORIES, VerdictPhrase, writeCategories, writeEnvironmentPropert
 export type { EnvironmentInfo } from './results-files.js';
 export { attachEvidenceSince, attachFaultLanding, attachSectorMap, attachSessionEvidence } from './evidence.js';
 export type { EvidenceSource } from './evidence.js';
-export { faultLandingText, healthText, openOcdLogText, sectorMapText, tclTranscriptText, timingsCsv, timingsMarkdown, timingsText, uartTranscriptText } from './evidence-text.js';
+export {
+  faultLandingText,
+  healthText,
+  openOcdLogText,
+  sectorMapText,
+  tclTranscriptText,
+  timingsCsv,
+  timingsMarkdown,
+  timingsText,
+  uartTranscriptText,
+} from './evidence-text.js';
 export { caseParameters, describeCase } from './case-parameters.js';
 export type { CaseParameters } from './case-parameters.js';
 export { currentResultsDir, readEnvironmentProperties, recordRunEnvironment, sessionEnvironment } from './run-environment.js';

@@ -77,7 +77,10 @@ describe('Allure helpers (harness/report)', () => {
         { name: 'address', value: '0x90010000' },
         { name: 'length', value: '4096' },
       ]);
-      const transcript = erase!.steps.flatMap((s) => s.attachments).concat(erase!.attachments).find((a) => a.name === 'openocd transcript');
+      const transcript = erase!.steps
+        .flatMap((s) => s.attachments)
+        .concat(erase!.attachments)
+        .find((a) => a.name === 'openocd transcript');
       expect(transcript?.type).to.equal('text/plain');
       expect(readFileSync(join(resultsDir, transcript!.source), 'utf8')).to.equal('flash erase_sector 2 16 16\n');
     });

@@ -23,9 +23,7 @@ export const VerdictPhrase = {
  * (harness/report/allurerc.mjs) reads the same list; regexes are `[\s\S]*phrase[\s\S]*`
  * because Allure 2 matches them against the whole message.
  */
-export const HIL_CATEGORIES: readonly Category[] = JSON.parse(
-  readFileSync(new URL('./categories.json', import.meta.url), 'utf8'),
-) as Category[];
+export const HIL_CATEGORIES: readonly Category[] = JSON.parse(readFileSync(new URL('./categories.json', import.meta.url), 'utf8')) as Category[];
 
 export type EnvironmentInfo = Readonly<Record<string, string | number | boolean | undefined>>;
 

@@ -23,13 +23,19 @@ export function readEnvironmentProperties(resultsDir: string): Record<string, st
     if (line.trim() === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq < 0) continue;
-    out[line.slice(0, eq).trim().replace(/\\(.)/g, '$1')] = line.slice(eq + 1).trim().replace(/\\(.)/g, '$1');
+    out[line.slice(0, eq).trim().replace(/\\(.)/g, '$1')] = line
+      .slice(eq + 1)
+      .trim()
+      .replace(/\\(.)/g, '$1');
   }
   return out;
 }
 
 /** What a session learned about the rig, for environment.properties. */
-export function sessionEnvironment(session: { readonly board: { readonly id: string; readonly kind: string }; readonly health: HealthReport | undefined }, firmwareBuild?: string): EnvironmentInfo {
+export function sessionEnvironment(
+  session: { readonly board: { readonly id: string; readonly kind: string }; readonly health: HealthReport | undefined },
+  firmwareBuild?: string,
+): EnvironmentInfo {
   const health = session.health;
   return {
     board: session.board.id,

@@ -9,7 +9,14 @@ function map(states: readonly SectorState[], start = 0): SectorMap {
 
 describe('terminal sector map (harness/report/sector-grid)', () => {
   it('one character a 4 KiB sector, a space between 64 KiB blocks, the line offset in front', () => {
-    const states: SectorState[] = [...Array<SectorState>(16).fill('match'), 'stale', 'partial', 'half-erased', 'corrupt', ...Array<SectorState>(12).fill('erased')];
+    const states: SectorState[] = [
+      ...Array<SectorState>(16).fill('match'),
+      'stale',
+      'partial',
+      'half-erased',
+      'corrupt',
+      ...Array<SectorState>(12).fill('erased'),
+    ];
     const lines = renderSectorGrid(map(states));
     expect(lines[0]).to.equal(`0x00000000  ${'#'.repeat(16)} SphX${'.'.repeat(12)}`);
     expect(lines).to.include('legend: # match 16   . erased 12   S stale 1   p partial 1   h half-erased 1   X corrupt 1   _ not mapped');
@@ -24,7 +31,10 @@ describe('terminal sector map (harness/report/sector-grid)', () => {
   });
 
   it('explains each non-match state present, with its count', () => {
-    expect(explainStates(map(['match', 'stale', 'stale', 'erased']))).to.deep.equal(['  . erased: blank where data was expected (1 sector)', '  S stale: still the previous image (2 sectors)']);
+    expect(explainStates(map(['match', 'stale', 'stale', 'erased']))).to.deep.equal([
+      '  . erased: blank where data was expected (1 sector)',
+      '  S stale: still the previous image (2 sectors)',
+    ]);
     expect(explainStates(map(['match']))).to.deep.equal([]);
   });
 });

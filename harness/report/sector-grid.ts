@@ -67,5 +67,7 @@ export function renderSectorGrid(map: SectorMap): string[] {
 
 /** What each present non-match state means, one line each, for people reading the grid. */
 export function explainStates(map: SectorMap): string[] {
-  return SECTOR_STATES.filter((s) => s !== 'match' && map.count(s) > 0).map((s) => `  ${GRID_CHARS[s]} ${s}: ${MEANING[s]} (${map.count(s)} sector${map.count(s) === 1 ? '' : 's'})`);
+  return SECTOR_STATES.filter((s) => s !== 'match' && map.count(s) > 0).map(
+    (s) => `  ${GRID_CHARS[s]} ${s}: ${MEANING[s]} (${map.count(s)} sector${map.count(s) === 1 ? '' : 's'})`,
+  );
 }

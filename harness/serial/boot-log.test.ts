@@ -2,17 +2,18 @@ import { expect } from 'chai';
 import { BootLogParser, explainFault, imageVerdictOf, parseBootLog, parseBootLogLine, type BootLogEvent, type FaultEvent } from './boot-log.js';
 
 /** A boot as BOOT_LOG.md describes it: rejected image, then (other run) ok + app + fault. */
-const TRANSCRIPT = [
-  '',
-  'HIL-BOOT stage=start bootloader=1.0.0 check_crc=1 build=3f2a9c0d1e7b',
-  'HIL-BOOT flash=ready jedec=0xef4020 found_sr1=0x02 found_sr2=0x80 found_sr3=0x01 busy=0 resumed=1 sr1=0x00 sr2=0x02 sr3=0x00 addr_mode=3byte read_cmd=0x13',
-  'HIL-BOOT image=rejected reason=crc-mismatch expected=0x1c291ca3 actual=0x8e2f01d4 length=2076',
-  'HIL-BOOT image=ok version=1 length=2076 crc=0x1c291ca3 offset=0x00000400',
-  'HIL-BOOT stage=jump vtor=0x90000400 sp=0x24080000 entry=0x90000699',
-  'HIL-APP version=1.0.0 build=3f2a9c0d1e7b vtor=0x90000400',
-  'HIL-APP heartbeat n=1',
-  'HIL-FAULT type=HardFault cfsr=0x00010000 hfsr=0x40000000 mmfar=0xe000edf8 bfar=0xe000edf8 pc=0x90000b70 lr=0x900006c5 xpsr=0x01000000 sp=0x2407ffd8 exc_return=0xfffffff9 in=app',
-].join('\r\n') + '\r\n';
+const TRANSCRIPT =
+  [
+    '',
+    'HIL-BOOT stage=start bootloader=1.0.0 check_crc=1 build=3f2a9c0d1e7b',
+    'HIL-BOOT flash=ready jedec=0xef4020 found_sr1=0x02 found_sr2=0x80 found_sr3=0x01 busy=0 resumed=1 sr1=0x00 sr2=0x02 sr3=0x00 addr_mode=3byte read_cmd=0x13',
+    'HIL-BOOT image=rejected reason=crc-mismatch expected=0x1c291ca3 actual=0x8e2f01d4 length=2076',
+    'HIL-BOOT image=ok version=1 length=2076 crc=0x1c291ca3 offset=0x00000400',
+    'HIL-BOOT stage=jump vtor=0x90000400 sp=0x24080000 entry=0x90000699',
+    'HIL-APP version=1.0.0 build=3f2a9c0d1e7b vtor=0x90000400',
+    'HIL-APP heartbeat n=1',
+    'HIL-FAULT type=HardFault cfsr=0x00010000 hfsr=0x40000000 mmfar=0xe000edf8 bfar=0xe000edf8 pc=0x90000b70 lr=0x900006c5 xpsr=0x01000000 sp=0x2407ffd8 exc_return=0xfffffff9 in=app',
+  ].join('\r\n') + '\r\n';
 
 describe('harness/serial/boot-log: BOOT_LOG.md lines to events', () => {
   it('parses the prefix kind, key=value fields and numbers (hex and decimal)', () => {
@@ -61,7 +62,17 @@ describe('harness/serial/boot-log: BOOT_LOG.md lines to events', () => {
     expect(e.kind).to.equal('fault');
     expect(e.type).to.equal('HardFault');
     expect(e.where).to.equal('app');
-    expect(e.registers).to.deep.equal({ cfsr: 0x10000, hfsr: 0x40000000, mmfar: 0, bfar: 0, pc: 0x90000b70, lr: 0x900006c5, xpsr: 0x01000000, sp: 0x2407ffd8, excReturn: 0xfffffff9 });
+    expect(e.registers).to.deep.equal({
+      cfsr: 0x10000,
+      hfsr: 0x40000000,
+      mmfar: 0,
+      bfar: 0,
+      pc: 0x90000b70,
+      lr: 0x900006c5,
+      xpsr: 0x01000000,
+      sp: 0x2407ffd8,
+      excReturn: 0xfffffff9,
+    });
     expect(e.explanation).to.have.length(2);
     expect(e.explanation[0]).to.match(/^FORCED: /);
     expect(e.explanation[1]).to.match(/^UNDEFINSTR: /);
@@ -77,7 +88,9 @@ describe('harness/serial/boot-log: BOOT_LOG.md lines to events', () => {
   });
 
   it('a fault line whose frame was unreadable still parses (no pc)', () => {
-    const e = parseBootLogLine('HIL-FAULT type=BusFault cfsr=0x00001000 hfsr=0x00000000 mmfar=0x0 bfar=0x0 frame=unreadable sp=0x00000000 exc_return=0xfffffff9 in=bootloader') as FaultEvent;
+    const e = parseBootLogLine(
+      'HIL-FAULT type=BusFault cfsr=0x00001000 hfsr=0x00000000 mmfar=0x0 bfar=0x0 frame=unreadable sp=0x00000000 exc_return=0xfffffff9 in=bootloader',
+    ) as FaultEvent;
     expect(e.registers.pc).to.equal(undefined);
     expect(e.fields.frame).to.equal('unreadable');
     expect(e.explanation[0]).to.match(/^STKERR/);
@@ -91,7 +104,9 @@ describe('harness/serial/boot-log: transcripts and framing', () => {
   });
 
   it('imageVerdictOf picks the verdict lines only', () => {
-    const verdicts = parseBootLog(TRANSCRIPT).map(imageVerdictOf).filter((v) => v !== undefined);
+    const verdicts = parseBootLog(TRANSCRIPT)
+      .map(imageVerdictOf)
+      .filter((v) => v !== undefined);
     expect(verdicts).to.deep.equal([{ image: 'rejected', reason: 'crc-mismatch' }, { image: 'ok' }]);
     expect(imageVerdictOf(parseBootLogLine('HIL-BOOT image=absent reason=blank'))).to.deep.equal({ image: 'absent', reason: 'blank' });
   });

@@ -117,7 +117,10 @@ function clean(line: string): string {
     if (c > 0x20 && c < 0x7f) break; // printable ASCII: the prefix may start here
     start++;
   }
-  return line.slice(start).replace(/[\r\n]+$/, '').trimEnd();
+  return line
+    .slice(start)
+    .replace(/[\r\n]+$/, '')
+    .trimEnd();
 }
 
 /** One line of the boot log to one event. */

@@ -78,6 +78,12 @@ export async function bridgeTcpUart(host: string, port: number, timeoutMs = 5000
   // socat quotes nothing: refuse what would change the address's meaning.
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new SocatError(`UART host ${JSON.stringify(host)} is not a plain host name or address`);
   const target = host.includes(':') ? `tcp6:[${host.replace(/^\[|\]$/g, '')}]:${port}` : `tcp:${host}:${port}`;
-  const run = await startSocat([`pty,raw,echo=0,link=${path}`, `${target},connect-timeout=5`], [path], dir, timeoutMs, `a pty for the UART served at ${host}:${port}`);
+  const run = await startSocat(
+    [`pty,raw,echo=0,link=${path}`, `${target},connect-timeout=5`],
+    [path],
+    dir,
+    timeoutMs,
+    `a pty for the UART served at ${host}:${port}`,
+  );
   return { path, ...run };
 }

@@ -90,7 +90,9 @@ describe('harness/serial UartConsole.open errors', function () {
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(UartNotFoundError);
-    expect((error as Error).message).to.contain('/dev/serial/by-id/no-such-probe').and.to.contain('nucleo-1');
+    expect((error as Error).message)
+      .to.contain('/dev/serial/by-id/no-such-probe')
+      .and.to.contain('nucleo-1');
     expect(classifyFailure(error)).to.equal('broken');
   });
 });

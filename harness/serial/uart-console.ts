@@ -28,21 +28,33 @@ export interface UartConsoleOptions {
 }
 
 export class UartNotFoundError extends NoVerdictError {
-  constructor(readonly path: string, readonly boardId: string | undefined) {
-    super(`UART ${path}${boardId ? ` of board ${boardId}` : ''} does not exist: is the board (or its USB-serial adapter) connected, and is boards.json's uart.path right?`);
+  constructor(
+    readonly path: string,
+    readonly boardId: string | undefined,
+  ) {
+    super(
+      `UART ${path}${boardId ? ` of board ${boardId}` : ''} does not exist: is the board (or its USB-serial adapter) connected, and is boards.json's uart.path right?`,
+    );
     this.name = 'UartNotFoundError';
   }
 }
 
 export class UartOpenError extends NoVerdictError {
-  constructor(readonly path: string, readonly boardId: string | undefined, readonly causeText: string) {
+  constructor(
+    readonly path: string,
+    readonly boardId: string | undefined,
+    readonly causeText: string,
+  ) {
     super(`cannot open UART ${path}${boardId ? ` of board ${boardId}` : ''}: ${causeText}`);
     this.name = 'UartOpenError';
   }
 }
 
 export class UartDisconnectedError extends NoVerdictError {
-  constructor(readonly path: string, readonly causeText: string) {
+  constructor(
+    readonly path: string,
+    readonly causeText: string,
+  ) {
     super(`UART ${path} went away: ${causeText}`);
     this.name = 'UartDisconnectedError';
   }

@@ -234,7 +234,8 @@ export class BoardSession {
   }
 
   private async powerOff(): Promise<void> {
-    if (!this.powerSwitch) throw new SessionStateError(this.board.id, "transition('off')", this.state, `the board has no power switch (power.type ${this.board.power.type})`);
+    if (!this.powerSwitch)
+      throw new SessionStateError(this.board.id, "transition('off')", this.state, `the board has no power switch (power.type ${this.board.power.type})`);
     await this.powerSwitch.off();
   }
 

@@ -33,13 +33,22 @@ export class SessionBrokenError extends SessionError {
     method: string,
     readonly firstCause: unknown,
   ) {
-    super(boardId, `BoardSession.${method}() refused`, `the session is broken since: ${firstCause instanceof Error ? firstCause.message.split('\n')[0] : String(firstCause)}`, { cause: firstCause });
+    super(
+      boardId,
+      `BoardSession.${method}() refused`,
+      `the session is broken since: ${firstCause instanceof Error ? firstCause.message.split('\n')[0] : String(firstCause)}`,
+      { cause: firstCause },
+    );
   }
 }
 
 /** A fault injector ended OpenOCD or cut power: the next run starts with `reconnect()`. */
 export class SessionInterruptedError extends SessionError {
-  constructor(boardId: string, method: string, readonly injector: string) {
+  constructor(
+    boardId: string,
+    method: string,
+    readonly injector: string,
+  ) {
     super(boardId, `BoardSession.${method}() refused`, `a ${injector} fault interrupted the session; call session.reconnect() to start the next run`);
   }
 }

@@ -63,14 +63,39 @@ export async function runHealthCheck(parts: HealthCheckParts): Promise<HealthRep
     return value;
   };
 
-  learned.openOcdVersion = await check('OpenOCD answers', 'version', () => openocd.version(), (v) => ({ ok: /Open On-Chip Debugger/.test(v), detail: v.trim() }));
-  await check('target examined', 'targets', () => openocd.targets(), (targets) => {
-    const current = targets.find((t) => t.current) ?? targets[0];
-    return { ok: current !== undefined && current.state !== 'unknown' && current.state !== 'tap-disabled', detail: current ? `${current.name} (${current.type}) ${current.state}` : 'no target' };
-  });
-  await check('QSPI bank probed', `reset init; flash probe ${board.qspi.bank}`, parts.flashReady, () => ({ ok: true, detail: 'stmqspi bank probed after reset init' }));
-  learned.jedecId = await check('QSPI JEDEC id', `stmqspi cmd ${board.qspi.bank} 3 0x9f`, parts.jedecId, (id) => ({ ok: id === board.qspi.jedecId.toLowerCase(), detail: `read ${id}, expected ${board.qspi.jedecId}` }));
+  learned.openOcdVersion = await check(
+    'OpenOCD answers',
+    'version',
+    () => openocd.version(),
+    (v) => ({ ok: /Open On-Chip Debugger/.test(v), detail: v.trim() }),
+  );
+  await check(
+    'target examined',
+    'targets',
+    () => openocd.targets(),
+    (targets) => {
+      const current = targets.find((t) => t.current) ?? targets[0];
+      return {
+        ok: current !== undefined && current.state !== 'unknown' && current.state !== 'tap-disabled',
+        detail: current ? `${current.name} (${current.type}) ${current.state}` : 'no target',
+      };
+    },
+  );
+  await check('QSPI bank probed', `reset init; flash probe ${board.qspi.bank}`, parts.flashReady, () => ({
+    ok: true,
+    detail: 'stmqspi bank probed after reset init',
+  }));
+  learned.jedecId = await check('QSPI JEDEC id', `stmqspi cmd ${board.qspi.bank} 3 0x9f`, parts.jedecId, (id) => ({
+    ok: id === board.qspi.jedecId.toLowerCase(),
+    detail: `read ${id}, expected ${board.qspi.jedecId}`,
+  }));
   const uart = parts.uart;
-  if (uart) await check('UART open', 'open tty', async () => uart(), (console) => ({ ok: console !== undefined, detail: console ? `${console.path} open` : 'not open' }));
+  if (uart)
+    await check(
+      'UART open',
+      'open tty',
+      async () => uart(),
+      (console) => ({ ok: console !== undefined, detail: console ? `${console.path} open` : 'not open' }),
+    );
   return finish();
 }

@@ -20,9 +20,15 @@ describe('useBoardSession (mocha fixture, scope suite) on the virtual board', fu
   before(async () => {
     lockDir = await mkdtemp(join(tmpdir(), 'hil-mocha-locks-'));
   });
-  const board = useBoardSession({ board: () => BOARD, scope: 'suite', timeScale: 0.001, uart: false, get lockDir() {
-    return lockDir;
-  } });
+  const board = useBoardSession({
+    board: () => BOARD,
+    scope: 'suite',
+    timeScale: 0.001,
+    uart: false,
+    get lockDir() {
+      return lockDir;
+    },
+  });
   after(async () => {
     // Registered after useBoardSession's own `after`, so it runs once the session is closed.
     expect(pids.filter(isAlive)).to.deep.equal([]);
@@ -48,7 +54,7 @@ describe('useBoardSession (mocha fixture, scope suite) on the virtual board', fu
     expect(seen.evidence.sectorMaps).to.have.length(1);
   });
 
-  it('withBoardSession closes the session even when the body throws, and rethrows the body\'s error', async () => {
+  it("withBoardSession closes the session even when the body throws, and rethrows the body's error", async () => {
     let inner: BoardSession | undefined;
     let error: unknown;
     try {

@@ -47,7 +47,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       expect(report.jedecIdAfter).to.equal('ef4020');
     });
 
-    it('a chip left in deep power-down makes the next run\'s reset init fail; reconnect({ recover: true }) releases it and passes the health check', async () => {
+    it("a chip left in deep power-down makes the next run's reset init fail; reconnect({ recover: true }) releases it and passes the health check", async () => {
       await send(Op.POWER_DOWN);
       // Recovery runs only when the health check failed at a QSPI step (here: reset init).
       const health = await session.reconnect({ recover: true });
@@ -121,10 +121,13 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       expect((await session.flash.diagnoseProtection()).protected).to.equal(false);
     });
 
-    it('virtual-chip-power-cut while unit 0\'s erase is in flight: the chip logs it interrupted; the map shows half-erased sectors', async () => {
+    it("virtual-chip-power-cut while unit 0's erase is in flight: the chip logs it interrupted; the map shows half-erased sectors", async () => {
       const old = randomBytes(8 * KIB);
       await session.flash.program(old);
-      const result = await session.flash.program(randomBytes(8 * KIB), { faultPoint: parseFaultPoint('erase-in-flight:first:50ms'), injector: 'virtual-chip-power-cut' });
+      const result = await session.flash.program(randomBytes(8 * KIB), {
+        faultPoint: parseFaultPoint('erase-in-flight:first:50ms'),
+        injector: 'virtual-chip-power-cut',
+      });
       const record = result.landing?.virtual?.interruptedOperation as { result: string; fraction: number };
       expect(record.result).to.equal('interrupted');
       expect(record.fraction).to.be.within(0.1, 0.9);

@@ -4,7 +4,15 @@
  */
 import type { BoardRecord } from '../boards/types.js';
 import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
-import { createInjector, fireNow, type FaultEnvironment, type FaultInjector, type FaultLanding, type InjectorKind, type InjectorOptions } from '../faults/injectors.js';
+import {
+  createInjector,
+  fireNow,
+  type FaultEnvironment,
+  type FaultInjector,
+  type FaultLanding,
+  type InjectorKind,
+  type InjectorOptions,
+} from '../faults/injectors.js';
 import type { PowerSwitch } from '../power/power-switch.js';
 import type { OpenOcdConnection } from './openocd-connection.js';
 
@@ -42,7 +50,12 @@ export interface SessionFaultHooks {
   readonly onFired: (landing: FaultLanding, injector: FaultInjector) => void;
 }
 
-export function createSessionFaults(env: FaultEnvironment, options: InjectorOptions | undefined, landings: readonly FaultLanding[], hooks: SessionFaultHooks): SessionFaults {
+export function createSessionFaults(
+  env: FaultEnvironment,
+  options: InjectorOptions | undefined,
+  landings: readonly FaultLanding[],
+  hooks: SessionFaultHooks,
+): SessionFaults {
   return {
     env,
     landings,

@@ -45,7 +45,13 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       let uartPath: string;
       try {
         expect(session.health?.ok).to.equal(true);
-        expect(session.health?.checks.map((c) => c.check)).to.deep.equal(['OpenOCD answers', 'target examined', 'QSPI bank probed', 'QSPI JEDEC id', 'UART open']);
+        expect(session.health?.checks.map((c) => c.check)).to.deep.equal([
+          'OpenOCD answers',
+          'target examined',
+          'QSPI bank probed',
+          'QSPI JEDEC id',
+          'UART open',
+        ]);
         expect(session.health?.jedecId).to.equal('ef4020');
         expect(session.state).to.equal('flash-ready');
         started = descendantsOf(process.pid).filter((p) => !before.includes(p));
@@ -112,7 +118,12 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
           commands: ['init'],
           startTimeoutMs: 60_000,
         });
-        const served: BoardRecord = { ...BOARD, kind: 'real', openocd: { ...BOARD.openocd, tclHost: '127.0.0.1', tclPort: openocd.tclPort }, power: { type: 'none' } };
+        const served: BoardRecord = {
+          ...BOARD,
+          kind: 'real',
+          openocd: { ...BOARD.openocd, tclHost: '127.0.0.1', tclPort: openocd.tclPort },
+          power: { type: 'none' },
+        };
         const session = await BoardSession.open(served, { uart: false, lockDir });
         try {
           expect(session.health?.jedecId).to.equal('ef4020');
@@ -150,19 +161,30 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       const result = await session.flash.program(image, { chunkSize: 4 * KIB, onProgress: (e) => events.push(e) });
       expect(result.completed).to.equal(true);
       expect(result.verify?.ok).to.equal(true);
-      expect(events.map((e) => `${e.phase}:${e.bytesWritten}:${e.unitsErased}/${e.totalUnits}`)).to.deep.equal(['erase:0:1/1', 'write:4096:1/1', 'write:8192:1/1', 'write:12288:1/1', 'write:16384:1/1', 'done:16384:1/1']);
+      expect(events.map((e) => `${e.phase}:${e.bytesWritten}:${e.unitsErased}/${e.totalUnits}`)).to.deep.equal([
+        'erase:0:1/1',
+        'write:4096:1/1',
+        'write:8192:1/1',
+        'write:12288:1/1',
+        'write:16384:1/1',
+        'done:16384:1/1',
+      ]);
       expect(result.erases[0]!.plausibility.plausible, result.erases[0]!.plausibility.explanation).to.equal(true);
       const map = await session.flash.sectorMap({ expected: image });
       expect(map.map.clean).to.equal(true);
       expect(map.unitsReadBack).to.deep.equal([]); // one on-target compare settled it
     });
 
-    it('OpenOCD\'s own path (reset init, write_image erase, verify_image) and `program` both leave the image', async () => {
+    it("OpenOCD's own path (reset init, write_image erase, verify_image) and `program` both leave the image", async () => {
       const image = randomBytes(8 * KIB);
       const file = join(session.flash.target.workDir, 'user.bin');
       await (await import('node:fs/promises')).writeFile(file, image);
       const user = await session.flash.programWithOpenOcd(file, { offset: 64 * KIB });
-      expect(user.steps.map((s) => s.command.split(' ').slice(0, 2).join(' ').replace(/ \/.*/, ''))).to.deep.equal(['reset init', 'flash write_image', 'verify_image']);
+      expect(user.steps.map((s) => s.command.split(' ').slice(0, 2).join(' ').replace(/ \/.*/, ''))).to.deep.equal([
+        'reset init',
+        'flash write_image',
+        'verify_image',
+      ]);
       expect(user.verified).to.equal(true);
       const baseline = await session.flash.programWithProgramCommand(file, { offset: 128 * KIB });
       expect(baseline.ok, baseline.output).to.equal(true);
@@ -208,7 +230,11 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
     it('kill-openocd at time:250ms fires mid-command: the write in flight is recorded as interrupted', async () => {
       // Long enough commands that 250 ms lands inside one at the ST-LINK's speed (~1 MiB/s):
       // 256 KiB chunks of a 1 MiB image.
-      const result = await session.flash.program(randomBytes(1024 * KIB), { faultPoint: parseFaultPoint('time:250ms'), injector: 'kill-openocd', chunkSize: 256 * KIB });
+      const result = await session.flash.program(randomBytes(1024 * KIB), {
+        faultPoint: parseFaultPoint('time:250ms'),
+        injector: 'kill-openocd',
+        chunkSize: 256 * KIB,
+      });
       expect(result.landing?.inFlightCommand).to.match(/^flash (write_bank|erase_sector)/);
       expect(result.landing?.inFlightOutcome).to.equal('interrupted');
       expect(result.landing!.elapsedMs).to.be.within(250, 1000);
@@ -252,7 +278,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       expect((await session.flash.program(image)).verify?.ok).to.equal(true);
     });
 
-    it('power-cut through the board\'s relay after 4096 bytes: written data stays, the rest is erased', async () => {
+    it("power-cut through the board's relay after 4096 bytes: written data stays, the rest is erased", async () => {
       const image = randomBytes(8 * KIB);
       const result = await session.flash.program(image, { faultPoint: parseFaultPoint('write:4096'), injector: 'power-cut' });
       expect(result.landing).to.include({ injector: 'power-cut', lastAckedByte: 4096 });
@@ -283,7 +309,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       expect(result.svg).to.match(/partial: 1/);
     });
 
-    it('sector map after a fault before erasing unit 1: unit 0 erased, the old image\'s sector in unit 1 stale', async () => {
+    it("sector map after a fault before erasing unit 1: unit 0 erased, the old image's sector in unit 1 stale", async () => {
       const old = randomBytes(68 * KIB);
       expect((await session.flash.program(old, { chunkSize: 32 * KIB })).verify?.ok).to.equal(true);
       const image = randomBytes(68 * KIB);

@@ -42,7 +42,11 @@ describe(`Smoke on ${JTAG_BOARD}: the mission specs also pass over JTAG (remote_
     await attachJson(`hil test on ${JTAG_BOARD}: results`, run.results);
     const lines = run.results.map((r) => `${r.status} ${r.fullName}: ${r.message.split('\n')[0]}`).join('\n');
     expect(run.exitCode, run.output.slice(-3000)).to.equal(ExitCode.Passed);
-    expect(run.results.map((r) => r.name).join('\n')).to.match(/is healthy/).and.match(/program <image> verify/).and.match(/boots it/).and.match(/kill-openocd at write:50%/);
+    expect(run.results.map((r) => r.name).join('\n'))
+      .to.match(/is healthy/)
+      .and.match(/program <image> verify/)
+      .and.match(/boots it/)
+      .and.match(/kill-openocd at write:50%/);
     for (const result of run.results) expect(result.status, lines).to.equal('passed');
   });
 });

@@ -57,12 +57,25 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
     uartServer = spawn('socat', [`tcp-listen:${uartPort},bind=${SECOND_LOOPBACK},reuseaddr,fork`, `file:${board.uart!},raw,echo=0`], { stdio: 'ignore' });
     await waitConnectable(SECOND_LOOPBACK, uartPort, 10_000, () => 'socat serving the UART did not listen');
     // What the board host runs: OpenOCD with the board's config, serving Tcl on its own address only.
-    openocd = spawn('openocd', [
-      ...openOcdPortVariables(board).flatMap((command) => ['-c', command]),
-      '-f', join(REPO_ROOT, 'fixtures/openocd/virtual-h745.cfg'),
-      '-c', `bindto ${SECOND_LOOPBACK}`, '-c', `tcl_port ${tclPort}`, '-c', 'gdb_port disabled', '-c', 'telnet_port disabled',
-      '-c', 'init',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    openocd = spawn(
+      'openocd',
+      [
+        ...openOcdPortVariables(board).flatMap((command) => ['-c', command]),
+        '-f',
+        join(REPO_ROOT, 'fixtures/openocd/virtual-h745.cfg'),
+        '-c',
+        `bindto ${SECOND_LOOPBACK}`,
+        '-c',
+        `tcl_port ${tclPort}`,
+        '-c',
+        'gdb_port disabled',
+        '-c',
+        'telnet_port disabled',
+        '-c',
+        'init',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     openocd.stdout?.on('data', (d: Buffer) => (openocdOutput += d.toString()));
     openocd.stderr?.on('data', (d: Buffer) => (openocdOutput += d.toString()));
     await waitConnectable(SECOND_LOOPBACK, tclPort, 30_000, () => openocdOutput);
@@ -88,20 +101,29 @@ describe('A board served by another host (openocd.tclHost/tclPort), here on 127.
   it('boards.json with tclHost 127.0.0.2: the session attaches, health-checks, programs and verifies; kill-openocd is refused; the served OpenOCD keeps running', async () => {
     await labels({ epic: 'harness', feature: 'board farm', severity: 'normal' });
     const boardsFile = join(dir, 'boards.json');
-    await writeFile(boardsFile, JSON.stringify({
-      boards: [{
-        id: 'served-virtual-h745',
-        description: 'the virtual board behind an OpenOCD served on 127.0.0.2 (a board host of the farm)',
-        kind: 'real',
-        openocd: { configs: [], tclHost: SECOND_LOOPBACK, tclPort },
-        target: { mcu: 'STM32H745', core: 'cm7' },
-        qspi: { bank: 'stm32h7x.qspi', base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' },
-        uart: { host: SECOND_LOOPBACK, port: uartPort, baud: 115200 },
-        power: { type: 'none' },
-        reset: { srst: true },
-        allows: { massErase: false, powerCut: false },
-      }],
-    }, null, 2));
+    await writeFile(
+      boardsFile,
+      JSON.stringify(
+        {
+          boards: [
+            {
+              id: 'served-virtual-h745',
+              description: 'the virtual board behind an OpenOCD served on 127.0.0.2 (a board host of the farm)',
+              kind: 'real',
+              openocd: { configs: [], tclHost: SECOND_LOOPBACK, tclPort },
+              target: { mcu: 'STM32H745', core: 'cm7' },
+              qspi: { bank: 'stm32h7x.qspi', base: 0x90000000, chip: 'W25Q512JV', jedecId: 'ef4020' },
+              uart: { host: SECOND_LOOPBACK, port: uartPort, baud: 115200 },
+              power: { type: 'none' },
+              reset: { srst: true },
+              allows: { massErase: false, powerCut: false },
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
     const served = loadBoardsFile(boardsFile).boards.find((b) => b.id === 'served-virtual-h745')!;
     expect(served.openocd.tclHost).to.equal(SECOND_LOOPBACK);
     const session = await BoardSession.open(served, { lockDir: dir, timeScale: 0.002 });

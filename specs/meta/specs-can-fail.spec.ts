@@ -51,9 +51,17 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
     dir = await mkdtemp(join(tmpdir(), 'hil-meta-'));
     boardsFile = join(dir, 'boards.json');
     const boards = [
-      brokenBoard('broken-erase-skipped', 'virtual board whose OpenOCD config stubs out flash erase_sector / erase_address', [join(BROKEN_DIR, 'virtual-h745-erase-skipped.cfg')]),
-      brokenBoard('broken-3byte-erase', 'virtual board whose OpenOCD config erases with D8h + 3-byte address in 4-byte mode', [join(BROKEN_DIR, 'virtual-h745-3byte-in-4byte-mode.cfg')]),
-      { ...brokenBoard('restricted-virtual', 'virtual board whose entry forbids mass erase and power cuts and has no SRST'), allows: { massErase: false, powerCut: false }, reset: { srst: false } },
+      brokenBoard('broken-erase-skipped', 'virtual board whose OpenOCD config stubs out flash erase_sector / erase_address', [
+        join(BROKEN_DIR, 'virtual-h745-erase-skipped.cfg'),
+      ]),
+      brokenBoard('broken-3byte-erase', 'virtual board whose OpenOCD config erases with D8h + 3-byte address in 4-byte mode', [
+        join(BROKEN_DIR, 'virtual-h745-3byte-in-4byte-mode.cfg'),
+      ]),
+      {
+        ...brokenBoard('restricted-virtual', 'virtual board whose entry forbids mass erase and power cuts and has no SRST'),
+        allows: { massErase: false, powerCut: false },
+        reset: { srst: false },
+      },
       brokenBoard('broken-nocrc-bootloader', 'virtual board programmed with the bootloader built with CHECK_CRC=0'),
     ];
     await writeFile(boardsFile, JSON.stringify({ boards }, null, 2));
@@ -110,7 +118,9 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
 
   it('bootloader without the CRC check: the boot CRC spec fails as "boot accepted a bad image"; exit 1', async () => {
     await labels({ epic: 'meta', feature: 'specs can fail', severity: 'critical' });
-    const result = await run('broken-nocrc-bootloader', ['specs/04-boot-crc.spec.ts'], 'truncated@6144|missing@4096', { HIL_BOOTLOADER_ELF: noCrcBootloaderElf() });
+    const result = await run('broken-nocrc-bootloader', ['specs/04-boot-crc.spec.ts'], 'truncated@6144|missing@4096', {
+      HIL_BOOTLOADER_ELF: noCrcBootloaderElf(),
+    });
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.VerdictFailed);
     expectFailedAs(result, /Boot CRC validation.*truncated@6144/, 'boot accepted a bad image');
     expectFailedAs(result, /Boot CRC validation.*missing@4096/, 'boot accepted a bad image');

@@ -80,7 +80,11 @@ export async function bootAndObserve(session: BoardSession, options: { verdictTi
     // This boot starts at its own `stage=start` line: a line cut short when `reset init` halted an
     // earlier run (e.g. "HIL-BOOT image=re") is not this boot's verdict.
     await uart.expect(/^\s*HIL-BOOT stage=start/, options.verdictTimeoutMs ?? 15_000);
-    startIndex = lastIndexOf(session.uart.transcript.map((l) => l.text), /^\s*HIL-BOOT stage=start/, firstLine);
+    startIndex = lastIndexOf(
+      session.uart.transcript.map((l) => l.text),
+      /^\s*HIL-BOOT stage=start/,
+      firstLine,
+    );
     verdictLine = (await uart.expect(/^\s*HIL-(BOOT image=(ok|rejected|absent|unchecked)\b|FAULT)/, options.verdictTimeoutMs ?? 15_000)).text;
   } catch (error) {
     if (!isExpectTimeout(error)) throw error;

@@ -58,8 +58,17 @@ export interface ChildRunOptions {
 export async function runSpecsInChild(options: ChildRunOptions): Promise<ChildRun> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const args = [
-    '--import', tsx, 'harness/cli.ts', 'test', '--specs-only',
-    '--board', options.board, '--boards', options.boardsFile, '--results-dir', options.resultsDir,
+    '--import',
+    tsx,
+    'harness/cli.ts',
+    'test',
+    '--specs-only',
+    '--board',
+    options.board,
+    '--boards',
+    options.boardsFile,
+    '--results-dir',
+    options.resultsDir,
     ...(options.grep !== undefined ? ['--grep', options.grep] : []),
     ...options.files,
   ];
@@ -69,7 +78,10 @@ export async function runSpecsInChild(options: ChildRunOptions): Promise<ChildRu
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   try {
     const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`hil test child did not finish within ${options.timeoutMs ?? 300_000} ms:\n${output.slice(-4000)}`)), options.timeoutMs ?? 300_000);
+      const timer = setTimeout(
+        () => reject(new Error(`hil test child did not finish within ${options.timeoutMs ?? 300_000} ms:\n${output.slice(-4000)}`)),
+        options.timeoutMs ?? 300_000,
+      );
       child.once('error', (e) => (clearTimeout(timer), reject(e)));
       child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
     });

@@ -13,16 +13,24 @@ import { VerdictPhrase } from '../results-files.js';
 
 describe('evidence fixture', () => {
   it('an interrupted erase leaves a stale sector', async () => {
-    await describeCase({ epic: 'QSPI programming', feature: 'interrupted programming', story: 'kill OpenOCD during the erase', severity: 'critical' }, { board: 'virtual-h745', image: 'app.img', faultPoint: 'erase-in-flight:last:20ms', seed: 7 });
+    await describeCase(
+      { epic: 'QSPI programming', feature: 'interrupted programming', story: 'kill OpenOCD during the erase', severity: 'critical' },
+      { board: 'virtual-h745', image: 'app.img', faultPoint: 'erase-in-flight:last:20ms', seed: 7 },
+    );
     const evidence = new SessionEvidence();
     const log = new ProcessLog();
-    log.append('stderr', new TextEncoder().encode('Info : stmqspi: found flash device \'win w25q512jv\' (ID 0x0020ef40)\n'));
+    log.append('stderr', new TextEncoder().encode("Info : stmqspi: found flash device 'win w25q512jv' (ID 0x0020ef40)\n"));
     evidence.addOpenOcdLog(4242, log);
     evidence.recordTcl('flash erase_sector stm32h7x.qspi 0 0', 10, true, 'erased sectors 0 through 0');
     evidence.recordTiming('flash: erase', 151.2, true);
     evidence.recordTiming('flash: "odd, name"', 3, false);
     evidence.useUart({ transcript: [{ atMs: 100, text: 'HIL-BOOT image=rejected reason=crc-mismatch' }] });
-    evidence.recordHealth({ ok: true, checks: [{ check: 'QSPI JEDEC id', command: 'stmqspi cmd stm32h7x.qspi 3 0x9f', ok: true, detail: 'read ef4020, expected ef4020', elapsedMs: 3.2 }], openOcdVersion: 'Open On-Chip Debugger 0.12.0', jedecId: 'ef4020' });
+    evidence.recordHealth({
+      ok: true,
+      checks: [{ check: 'QSPI JEDEC id', command: 'stmqspi cmd stm32h7x.qspi 3 0x9f', ok: true, detail: 'read ef4020, expected ef4020', elapsedMs: 3.2 }],
+      openOcdVersion: 'Open On-Chip Debugger 0.12.0',
+      jedecId: 'ef4020',
+    });
     await attachSessionEvidence({ board: { id: 'virtual-h745' }, evidence });
     const map = new SectorMap(0, [
       { offset: 0, state: 'match', differingBytes: 0 },

@@ -8,5 +8,7 @@ import { BoardSession } from '../index.js';
 import { descendantsOf } from './process-tree.js';
 
 const session = await BoardSession.open(selectBoard().board, { timeScale: 0.001, ...(process.argv[2] ? { lockDir: process.argv[2] } : {}) });
-process.stdout.write(`${JSON.stringify({ ready: true, openocd: session.openOcdProcess?.pid, board: session.virtual?.pid, descendants: descendantsOf(process.pid) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: true, openocd: session.openOcdProcess?.pid, board: session.virtual?.pid, descendants: descendantsOf(process.pid) })}\n`,
+);
 setInterval(() => undefined, 1000);
