@@ -5,6 +5,7 @@
  * `formatSummary` last and exits with `summary.exitCode`.
  */
 import { rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
 import { classifyFailure, exitCodeFor, NoVerdictError } from '../exit-codes.js';
 import type { ExitCode, FailureKind } from '../exit-codes.js';
@@ -71,9 +72,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
     ...(options.mocha.bail ? { bail: true } : {}),
     ...(options.grep !== undefined ? { grep: options.grep } : {}),
   });
-  for (const file of options.files) mocha.addFile(file);
   try {
-    await mocha.loadFilesAsync();
+    await loadWithImport(mocha, options.files);
   } catch (error) {
     throw new SuiteLoadError(error);
   }
@@ -108,4 +108,21 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
  */
 export function formatSummary(summary: Pick<SuiteSummary, 'passed' | 'failed' | 'broken' | 'skipped'>): string[] {
   return [`broken: ${summary.broken}`, `suite: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`];
+}
+
+/**
+ * Loads the test files with `import()`, as mocha's own loader would announce them (pre-require,
+ * require, post-require). Mocha 12 on a Node with require(esm) loads them with `require()`,
+ * which under tsx gives the files a second copy of every harness module beside the one this
+ * command runs on: two lock tables, two signal handlers, two board-kind registries. Importing
+ * keeps specs, their sessions and this runner on one module graph.
+ */
+async function loadWithImport(mocha: Mocha, files: readonly string[]): Promise<void> {
+  const { EVENT_FILE_PRE_REQUIRE, EVENT_FILE_REQUIRE, EVENT_FILE_POST_REQUIRE } = Mocha.Suite.constants;
+  for (const file of files) {
+    mocha.suite.emit(EVENT_FILE_PRE_REQUIRE, globalThis, file, mocha);
+    const loaded: unknown = await import(pathToFileURL(file).href);
+    mocha.suite.emit(EVENT_FILE_REQUIRE, loaded, file, mocha);
+    mocha.suite.emit(EVENT_FILE_POST_REQUIRE, globalThis, file, mocha);
+  }
 }

@@ -228,8 +228,8 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
     });
 
     it('kill-openocd at time:250ms fires mid-command: the write in flight is recorded as interrupted', async () => {
-      // Long enough commands that 250 ms lands inside one at the ST-LINK's speed (~1 MiB/s):
-      // 256 KiB chunks of a 1 MiB image.
+      // A command long enough that 250 ms lands inside it at the ST-LINK's speed (~1 MiB/s, so
+      // about a second): one 1 MiB chunk, after the 16 erases.
       const result = await session.flash.program(randomBytes(1024 * KIB), {
         faultPoint: parseFaultPoint('time:250ms'),
         injector: 'kill-openocd',
