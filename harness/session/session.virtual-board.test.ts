@@ -233,7 +233,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       const result = await session.flash.program(randomBytes(1024 * KIB), {
         faultPoint: parseFaultPoint('time:250ms'),
         injector: 'kill-openocd',
-        chunkSize: 256 * KIB,
+        chunkSize: 1024 * KIB,
       });
       expect(result.landing?.inFlightCommand).to.match(/^flash (write_bank|erase_sector)/);
       expect(result.landing?.inFlightOutcome).to.equal('interrupted');
