@@ -8,6 +8,8 @@
  * - an OpenOCD config that erases with 3-byte Block Erase (D8h) while the chip is in 4-byte mode:
  *   the chip drops every erase; interrupted-programming and erase-clears must fail as "flash not
  *   cleared" (its status polling makes it slow enough to pass the time floor at scale 0.1);
+ * - an OpenOCD config whose erase clears 4 KiB where it claims 64 KiB (one 21h per unit): the
+ *   erase-clears spec, which fills and checks whole units, must fail as "flash not cleared";
  * - the bootloader built without the CRC check programmed where the real one belongs: the boot
  *   CRC spec must fail as "boot accepted a bad image".
  *
@@ -56,6 +58,9 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
       ]),
       brokenBoard('broken-3byte-erase', 'virtual board whose OpenOCD config erases with D8h + 3-byte address in 4-byte mode', [
         join(BROKEN_DIR, 'virtual-h745-3byte-in-4byte-mode.cfg'),
+      ]),
+      brokenBoard('broken-erase-4k-of-64k', 'virtual board whose OpenOCD config erases 4 KiB where it claims 64 KiB', [
+        join(BROKEN_DIR, 'virtual-h745-erase-4k-of-64k.cfg'),
       ]),
       {
         ...brokenBoard('restricted-virtual', 'virtual board whose entry forbids mass erase and power cuts and has no SRST'),
@@ -114,6 +119,15 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.VerdictFailed);
     expectFailedAs(result, /Interrupted programming.*tcl-shutdown at write:50%/, 'flash not cleared');
     expectFailedAs(result, /Erase really clears.*flash erase_sector. across the 16 MiB/, 'flash not cleared');
+  });
+
+  it('an erase that clears 4 KiB where it claims 64 KiB: the erase-clears spec fails as "flash not cleared" (it checks whole units); exit 1', async () => {
+    await labels({ epic: 'meta', feature: 'specs can fail', severity: 'critical' });
+    const result = await run('broken-erase-4k-of-64k', ['specs/03-erase-clears.spec.ts'], 'flash erase_sector. across');
+    expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.VerdictFailed);
+    expectFailedAs(result, /Erase really clears.*flash erase_sector. across the 16 MiB/, 'flash not cleared');
+    const erased = result.results.find((r) => /flash erase_sector. across/.test(r.fullName));
+    expect(erased?.message, 'the units it left are named').to.match(/left units 0xff0000, 0x1000000 not blank/);
   });
 
   it('bootloader without the CRC check: the boot CRC spec fails as "boot accepted a bad image"; exit 1', async () => {
