@@ -86,12 +86,16 @@ describe('suite runner and hil CLI (harness/cli)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function hil(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; lastLines: string[] } {
+  function hil(
+    args: string[],
+    env: Record<string, string> = {},
+    timeoutMs = 50_000,
+  ): { status: number | null; stdout: string; stderr: string; lastLines: string[] } {
     const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, HIL_LOCK_DIR: lockDir, HIL_BOARD: '', HIL_BOARDS: '', ...env },
-      timeout: 50_000,
+      timeout: timeoutMs,
     });
     const lines = run.stdout.trimEnd().split('\n');
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, lastLines: lines.slice(-2) };
@@ -264,6 +268,20 @@ describe('suite runner and hil CLI (harness/cli)', function () {
       expect(parsed.boards[0]!.id).to.equal('bench-1');
       expect(parsed.boards[0]!.openocd.configs).to.deep.equal([join(dir, 'bench.cfg')]);
     });
+  });
+
+  it('hil suite --results-dir X --report-dir Y: the report is built from X, the results this run wrote, into Y', function () {
+    this.timeout(120_000);
+    const results = join(dir, 'suite-results');
+    const report = join(dir, 'suite-report');
+    const run = hil(['suite', '--results-dir', results, '--report-dir', report, 'pass.test.ts'], {}, 110_000);
+    expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(readdirSync(results).some((f) => f.endsWith('-result.json'))).to.equal(true);
+    expect(run.stdout).to.include(join(report, 'index.html'));
+    // The report counts this run's two tests (pass.test.ts: one passed, one skipped), not whatever
+    // an earlier run left in the default allure-results/.
+    const summary = JSON.parse(readFileSync(join(report, 'summary.json'), 'utf8')) as { stats: Record<string, number> };
+    expect(summary.stats).to.deep.equal({ total: 2, passed: 1, skipped: 1 });
   });
 
   it('formatSummary: broken line first, then the suite line', () => {
