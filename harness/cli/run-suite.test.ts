@@ -284,6 +284,20 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     expect(summary.stats).to.deep.equal({ total: 2, passed: 1, skipped: 1 });
   });
 
+  it('a run narrowed by HIL_SPEC_* or HIL_BOOTLOADER_ELF says so in the report environment', () => {
+    const resultsDir = join(dir, 'results-narrowed');
+    const run = hil(['test', '--results-dir', resultsDir, 'pass.test.ts'], {
+      HIL_SPEC_POINTS: 'write:50%',
+      HIL_SPEC_INJECTORS: 'kill-openocd',
+      HIL_BOOTLOADER_ELF: '/x/nocrc.elf',
+    });
+    expect(run.status, run.stderr).to.equal(0);
+    const properties = readFileSync(join(resultsDir, 'environment.properties'), 'utf8');
+    expect(properties).to.match(/^override\.HIL_SPEC_POINTS\s*=\s*write\\?:50%$/m);
+    expect(properties).to.match(/^override\.HIL_SPEC_INJECTORS\s*=\s*kill-openocd$/m);
+    expect(properties).to.match(/^override\.HIL_BOOTLOADER_ELF\s*=\s*\/x\/nocrc\.elf$/m);
+  });
+
   it('formatSummary: broken line first, then the suite line', () => {
     expect(formatSummary({ passed: 12, failed: 0, broken: 0, skipped: 1 })).to.deep.equal(['broken: 0', 'suite: 12 passed, 0 failed, 1 skipped']);
   });

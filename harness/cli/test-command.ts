@@ -123,6 +123,7 @@ export const testCommand: Command = {
     const environment: Record<string, string | undefined> = {
       'node.version': process.version,
       host: hostname(),
+      ...specOverrides(process.env),
     };
     // Unit tests that start a board read the choice too; an explicit flag always wins.
     if (args.board !== undefined) process.env.HIL_BOARD = args.board;
@@ -169,3 +170,16 @@ export const testCommand: Command = {
     }
   },
 };
+
+/**
+ * The environment variables that narrow or change what the specs check (the matrix, the time
+ * scale, another bootloader), as report environment entries: a narrowed run must say so where a
+ * reviewer reads its green.
+ */
+export function specOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '' && (name.startsWith('HIL_SPEC_') || name === 'HIL_BOOTLOADER_ELF')) overrides[`override.${name}`] = value;
+  }
+  return overrides;
+}
