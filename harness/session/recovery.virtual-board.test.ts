@@ -5,12 +5,10 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { selectBoard } from '../boards/index.js';
 import { parseFaultPoint } from '../faults/index.js';
 import { FlashProtectedError, Op } from '../flash/index.js';
+import { useTempLockDir } from './testing/temp-lock-dir.js';
 import { BoardSession } from './index.js';
 
 const BOARD = selectBoard({ board: 'virtual-h745' }).board;
@@ -18,19 +16,12 @@ const KIB = 1024;
 
 describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)', function () {
   this.timeout(120_000);
-  let lockDir: string;
-
-  before(async () => {
-    lockDir = await mkdtemp(join(tmpdir(), 'hil-session-locks-'));
-  });
-  after(async () => {
-    await rm(lockDir, { recursive: true, force: true });
-  });
+  const lockDir = useTempLockDir();
 
   describe('recovery and the in-chip trigger (one session, timeScale 1: erases take 150 ms)', () => {
     let session: BoardSession;
     before(async () => {
-      session = await BoardSession.open(BOARD, { timeScale: 1, lockDir, uart: false });
+      session = await BoardSession.open(BOARD, { timeScale: 1, lockDir: lockDir(), uart: false });
     });
     after(async () => {
       await session?.close();

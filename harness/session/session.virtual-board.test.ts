@@ -8,9 +8,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBoard } from '../boards/board-kinds.js';
@@ -20,6 +19,7 @@ import type { ProgressEvent } from '../flash/index.js';
 import { OpenOcdExitedError, OpenOcdProcess } from '../openocd/index.js';
 import { openOcdLogText, tclTranscriptText } from '../report/evidence-text.js';
 import { BoardSession, SessionBrokenError, SessionInterruptedError } from './index.js';
+import { useTempLockDir } from './testing/temp-lock-dir.js';
 import { buildFixtureFirmware } from './testing/fixture-firmware.js';
 import { descendantsOf, isAlive } from './testing/process-tree.js';
 
@@ -28,19 +28,12 @@ const KIB = 1024;
 
 describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)', function () {
   this.timeout(120_000);
-  let lockDir: string;
-
-  before(async () => {
-    lockDir = await mkdtemp(join(tmpdir(), 'hil-session-locks-'));
-  });
-  after(async () => {
-    await rm(lockDir, { recursive: true, force: true });
-  });
+  const lockDir = useTempLockDir();
 
   describe('bring-up and teardown', () => {
     it('open health-checks (target examined, stmqspi probe, JEDEC EF 40 20, UART open); close leaves no process, lock or tty behind', async () => {
       const before = descendantsOf(process.pid);
-      const session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir });
+      const session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir: lockDir() });
       let started: number[];
       let uartPath: string;
       try {
@@ -58,13 +51,13 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
         expect(started).to.include(session.openOcdProcess!.pid!);
         expect(started).to.include(session.virtual!.pid);
         uartPath = session.uart.path;
-        expect(await readdir(lockDir)).to.have.length(1);
+        expect(await readdir(lockDir())).to.have.length(1);
         expect(tclTranscriptText(session.evidence.tcl)).to.match(/stmqspi cmd stm32h7x\.qspi 3 0x9f/);
       } finally {
         await session.close();
       }
       expect(started.filter(isAlive), 'processes still alive after close').to.deep.equal([]);
-      expect(await readdir(lockDir)).to.deep.equal([]);
+      expect(await readdir(lockDir())).to.deep.equal([]);
       expect(existsSync(uartPath)).to.equal(false);
       expect(openOcdLogText(session.evidence.since().openOcdLog)).to.match(/Open On-Chip Debugger 0\.12\.0/);
       // A closed session fails fast, naming why.
@@ -80,7 +73,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
     it('SIGINT to a Node process holding a session tears it down: OpenOCD, virtual board and socat exit', async function () {
       const require = createRequire(import.meta.url);
       const script = fileURLToPath(new URL('./testing/hold-session.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, script, lockDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, script, lockDir()], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       try {
@@ -100,7 +93,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
         expect(await exited).to.equal('SIGINT');
         await new Promise((r) => setTimeout(r, 200));
         expect(info.descendants.filter(isAlive), `left behind; holder stderr: ${stderr}`).to.deep.equal([]);
-        expect(await readdir(lockDir)).to.deep.equal([]);
+        expect(await readdir(lockDir())).to.deep.equal([]);
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
@@ -124,7 +117,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
           openocd: { ...BOARD.openocd, tclHost: '127.0.0.1', tclPort: openocd.tclPort },
           power: { type: 'none' },
         };
-        const session = await BoardSession.open(served, { uart: false, lockDir });
+        const session = await BoardSession.open(served, { uart: false, lockDir: lockDir() });
         try {
           expect(session.health?.jedecId).to.equal('ef4020');
           expect(session.openOcdProcess).to.equal(undefined);
@@ -149,7 +142,7 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
   describe('programming and fault injectors (one session, timeScale 0.001)', () => {
     let session: BoardSession;
     before(async () => {
-      session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir });
+      session = await BoardSession.open(BOARD, { timeScale: 0.001, lockDir: lockDir() });
     });
     after(async () => {
       await session?.close();
