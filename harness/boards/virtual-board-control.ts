@@ -30,10 +30,43 @@ export interface VirtualBoardStatus {
   readonly children: readonly number[];
 }
 
+/**
+ * An in-chip trigger: when the chip starts the `skip`+1-th operation of kind `op` whose address
+ * lies in [from, to), it waits `fraction` of that operation's duration and then **holds** the
+ * whole board (simulated time, the core and both debug front ends stop; the control socket and
+ * the relay/power switch keep working) until `release`. A fault fired during the hold lands at
+ * exactly that point of the operation, whatever the host's latency.
+ */
+export interface ChipTriggerRequest {
+  readonly op: 'erase' | 'program';
+  /** Flash offsets from the start of the chip. */
+  readonly from: number;
+  readonly to: number;
+  /** 0 < fraction < 1 of the operation's duration. */
+  readonly fraction: number;
+  /** Matching operations to let pass first. Default 0. */
+  readonly skip?: number;
+}
+
+export interface ChipTriggerStatus {
+  readonly state: 'none' | 'armed' | 'held' | 'released';
+  /** The operation it caught (once held), with the fraction it was held at. */
+  readonly operation?: VirtualFlashOperation;
+  /** Simulated time of the hold, in nanoseconds since the board started. */
+  readonly heldAtNanos?: number;
+}
+
 export interface VirtualBoardControl {
   status(): Promise<VirtualBoardStatus>;
   operations(): Promise<VirtualFlashOperation[]>;
   /** Switches the chip's power directly (no relay latency). */
   power(on: boolean): Promise<void>;
+  /** Arms the in-chip trigger (replacing any armed one). */
+  armTrigger(request: ChipTriggerRequest): Promise<void>;
+  trigger(): Promise<ChipTriggerStatus>;
+  /** Ends a hold (the board runs on); a no-op when not held. */
+  release(): Promise<void>;
+  /** Removes an armed trigger and ends any hold. */
+  disarm(): Promise<void>;
   close(): void;
 }
