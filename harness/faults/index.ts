@@ -4,5 +4,11 @@ export type { EraseUnitRef, FaultInjectorKind, FaultPoint } from './fault-point.
 export { RunTracker } from './run-tracker.js';
 export type { InFlightCommand, RunPhase, RunSnapshot } from './run-tracker.js';
 export { createInjector, FaultInjectionError, FaultNotSupportedError, fireNow } from './injectors.js';
-export type { EraseTarget, FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, InjectorOptions, PowerCutOptions } from './injectors.js';
+export type { FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, InjectorOptions, PowerCutOptions } from './injectors.js';
 export type { VirtualBoardControl, VirtualFlashOperation } from '../boards/virtual-board-control.js';
+export { ChipTriggerAim, defaultAim, TimedAim } from './aim.js';
+export type { Aim, AimKind, AimReport, OperationTarget } from './aim.js';
+export { INJECTOR_REACH, intendedLanding, isInsideOperation, unreachable } from './reach.js';
+export type { InjectorReach, IntendedLanding, LandingClass, LandingPlanFacts, ReachEntry } from './reach.js';
+export { formatMoment } from './fault-point.js';
+export type { InFlightMoment } from './fault-point.js';

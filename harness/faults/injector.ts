@@ -10,6 +10,7 @@ import type { PowerSwitch } from '../power/power-switch.js';
 import type { FaultInjectorKind } from './fault-point.js';
 import type { RunSnapshot } from './run-tracker.js';
 import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
+import type { AimReport } from './aim.js';
 
 /** The four field injectors, plus the virtual board's in-chip power cut. */
 export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut';
@@ -47,15 +48,6 @@ export class FaultInjectionError extends NoVerdictError {
   }
 }
 
-/** What an erase in flight is, for injectors that aim inside it. */
-export interface EraseTarget {
-  readonly unitIndex: number;
-  /** Flash offset from the bank start. */
-  readonly offset: number;
-  readonly length: number;
-  readonly delayMs: number;
-}
-
 export interface FireResult {
   /** Free-text notes on what was done and observed ("Tcl shutdown answered after the erase returned"). */
   readonly notes: readonly string[];
@@ -71,13 +63,6 @@ export interface FaultInjector {
   readonly cutsPower: boolean;
   /** Refuses before the run touches the board (board without a switch, power cuts forbidden...). */
   preflight(env: FaultEnvironment): void;
-  /** For an erase-in-flight point: called just before the erase command is sent. */
-  prepareForErase?(env: FaultEnvironment, target: EraseTarget): Promise<void>;
-  /**
-   * For an erase-in-flight point: resolves at the moment to fire, after the erase command was
-   * sent. Default: `delayMs` of wall time. The virtual in-chip trigger waits for the chip.
-   */
-  waitForEraseMoment?(env: FaultEnvironment, target: EraseTarget): Promise<void>;
   fire(env: FaultEnvironment): Promise<FireResult>;
 }
 
@@ -105,6 +90,8 @@ export interface FaultLanding {
   readonly injectorDoneAtMs: number;
   readonly notes: readonly string[];
   readonly virtual?: Record<string, unknown>;
+  /** For a point inside a chip operation: how it was aimed and whether the aim saw it hit. */
+  readonly aim?: AimReport;
 }
 
 export interface PowerCutOptions {

@@ -9,7 +9,7 @@ import type { FaultEnvironment, FaultInjector, FaultLanding, InjectorKind, Power
 import { VirtualChipPowerCut } from './virtual-chip-power-cut.js';
 
 export { FaultInjectionError, FaultNotSupportedError } from './injector.js';
-export type { EraseTarget, FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, PowerCutOptions } from './injector.js';
+export type { FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, PowerCutOptions } from './injector.js';
 
 export interface InjectorOptions {
   /** srst: how long NRST stays asserted. Default 100 ms. */

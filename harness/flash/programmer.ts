@@ -6,6 +6,7 @@
  * live in openocd-programming.ts and are re-exported here with the run's types.
  */
 import { readFile } from 'node:fs/promises';
+import type { Aim, AimKind } from '../faults/aim.js';
 import type { FaultInjector, InjectorKind } from '../faults/injectors.js';
 import type { FaultPoint } from '../faults/fault-point.js';
 import { armFault, type FaultWiring } from './armed-fault.js';
@@ -36,6 +37,8 @@ export interface PlanRunOptions {
   readonly faultPoint?: FaultPoint;
   readonly injector?: FaultInjector | InjectorKind;
   readonly faults?: FaultWiring;
+  /** How a point inside a chip operation is aimed (default: the chip trigger on a virtual board, time otherwise). */
+  readonly aim?: AimKind | Aim;
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Refuse (FlashProtectedError) when BP/TB/CMP protect the range. Default true. */
   readonly checkProtection?: boolean;
@@ -61,7 +64,8 @@ export async function runProgrammingPlan(target: QspiTarget, image: ImageSource,
     ...(options.headerLength !== undefined ? { headerLength: options.headerLength } : {}),
     ...(options.faultPoint ? { faultPoint: options.faultPoint } : {}),
   });
-  const fault = armFault(options.faultPoint, options.injector, options.faults);
+  const wiring = options.faults && options.aim !== undefined ? { ...options.faults, aim: options.aim } : options.faults;
+  const fault = armFault(options.faultPoint, options.injector, wiring);
 
   await target.ensureReady?.();
   if (options.checkProtection ?? true) await assertRangeWritable(target, flashOffset, bytes.length);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ImageTooLargeError, planProgramming, type PlanInput, type PlanStep } from './programming-plan.js';
+import { ImageTooLargeError, landingFacts, planProgramming, type PlanInput, type PlanStep } from './programming-plan.js';
 import { parseFaultPoint } from '../faults/fault-point.js';
 
 const KiB = 1024;
@@ -44,8 +44,43 @@ describe('harness/flash programming plans', function () {
 
   it('an in-flight erase fault sends the erase and fires without waiting', function () {
     const plan = planProgramming({ ...base, faultPoint: parseFaultPoint('erase-in-flight:first:30ms') });
-    expect(plan.steps[0]).to.deep.equal({ kind: 'erase-interrupted', unitIndex: 0, offset: 0, length: 64 * KiB, delayMs: 30 });
+    expect(plan.steps[0]).to.deep.equal({ kind: 'erase-interrupted', unitIndex: 0, offset: 0, length: 64 * KiB, at: { delayMs: 30 } });
     expect(kinds(plan.steps)).to.deep.equal(['erase-interrupted', 'fault']);
+  });
+
+  it('a page program in flight: every unit erased, then writes up to the one carrying the middle page of the unit', function () {
+    const plan = planProgramming({
+      ...base,
+      imageLength: 3 * 64 * KiB + 1000,
+      chunkSize: 16 * KiB,
+      faultPoint: parseFaultPoint('program-in-flight:middle:25%'),
+    });
+    expect(kinds(plan.steps).filter((k) => k === 'erase')).to.have.length(4);
+    const last = plan.steps.at(-2)!;
+    expect(last).to.deep.include({
+      kind: 'write-interrupted',
+      unitIndex: 1,
+      pageOffset: 64 * KiB + 32 * KiB,
+      offset: 64 * KiB + 32 * KiB,
+      pagesBefore: 0,
+      fraction: 0.25,
+    });
+    expect(plan.steps.at(-1)!.kind).to.equal('fault');
+  });
+
+  it('a page program in flight in a last unit the image only half fills aims inside the image', function () {
+    const plan = planProgramming({ ...base, imageLength: 3 * 64 * KiB + 1000, chunkSize: 512, faultPoint: parseFaultPoint('program-in-flight:last') });
+    const target = plan.steps.find((s) => s.kind === 'write-interrupted') as { pageOffset: number; pagesBefore: number };
+    expect(target.pageOffset).to.equal(3 * 64 * KiB + 256);
+    expect(target.pagesBefore).to.equal(1);
+  });
+
+  it('landing facts name the unit where a write point stops', function () {
+    const plan = planProgramming({ ...base, imageLength: 4 * 64 * KiB, faultPoint: parseFaultPoint('write:50%') });
+    const facts = landingFacts(plan);
+    expect(facts.writeStopByte).to.equal(128 * KiB);
+    expect(facts.writeStopUnit).to.equal(1);
+    expect(facts.resolveUnit('last')).to.equal(3);
   });
 
   it('a write fault at 50 % splits the chunk so exactly half the image is written', function () {

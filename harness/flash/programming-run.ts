@@ -8,17 +8,18 @@
  * injector fires and is the one place a landing is recorded, so "where did the fault land?" is
  * answered from what really happened, not from what the plan asked for.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { settledWithin } from './settled-within.js';
 import { ImageVerifyError, tclCommand } from '../openocd/index.js';
-import type { EraseTarget, FaultLanding } from '../faults/injectors.js';
+import { TimedAim, type Aim, type AimReport, type OperationTarget } from '../faults/aim.js';
+import type { FaultLanding } from '../faults/injectors.js';
 import { formatFaultPoint } from '../faults/fault-point.js';
 import { RunTracker } from '../faults/run-tracker.js';
 import type { ArmedFault } from './armed-fault.js';
 import { checkEraseTime } from './erase-plausibility.js';
 import { FlashOperationError } from './errors.js';
 import { failureText } from './failure-text.js';
-import type { PlanStep, ProgrammingPlan } from './programming-plan.js';
+import { eraseUnitOf } from './chips.js';
+import { PAGE_SIZE, type PlanStep, type ProgrammingPlan } from './programming-plan.js';
 import type { EraseRecord, ProgrammingResult, ProgressEvent } from './programming-result.js';
 import { writeTempFile, type QspiTarget } from './qspi-target.js';
 
@@ -51,6 +52,10 @@ export class ProgrammingRun {
   /** Set once, by the first fireFault; resolves to the landing. */
   private firing: Promise<FaultLanding> | undefined;
   private verifyOutcome: ProgrammingResult['verify'];
+  /** For a fault inside a chip operation: the aim and whether it saw the moment come. */
+  private aiming: { aim: Aim; hit: boolean } | undefined;
+  /** Wall ms per page of the last completed write command: a timed aim's pace inside a write. */
+  private msPerPage: number | undefined;
 
   /** Construct right before `execute`: the run's clock starts here. */
   constructor(
@@ -94,6 +99,8 @@ export class ProgrammingRun {
         return this.eraseInFlight(step, this.armed(step));
       case 'write':
         return this.writeChunk(step);
+      case 'write-interrupted':
+        return this.writeInFlight(step, this.armed(step));
       case 'verify':
         return this.verify(step);
       case 'fault':
@@ -126,34 +133,85 @@ export class ProgrammingRun {
     this.progress(step);
   }
 
-  /** Sends the erase and fires the fault at the injector's moment (default `delayMs`), without waiting for the erase. */
+  /** Sends the erase and fires the fault at the aimed moment inside it, without waiting for the erase. */
   private async eraseInFlight(step: StepOf<'erase-interrupted'>, fault: ArmedFault): Promise<void> {
     this.tracker.phase = 'erase';
     const erase = this.eraseCommand(step.offset);
-    const eraseTarget: EraseTarget = { unitIndex: step.unitIndex, offset: step.offset, length: step.length, delayMs: step.delayMs };
-    const { injector, wiring } = fault;
-    await injector.prepareForErase?.(wiring.env, eraseTarget);
-    // Its failure is the fault's doing: the landing's in-flight outcome reports it.
-    this.send(`erase of unit ${step.unitIndex}`, erase.command, erase.send, () => this.erased(step)).catch(() => undefined);
-    if (injector.waitForEraseMoment) await injector.waitForEraseMoment(wiring.env, eraseTarget);
-    else await delay(step.delayMs);
-    await this.fireFault(fault, `${step.delayMs} ms into the erase of unit ${step.unitIndex}`);
+    const typicalMs = eraseUnitOf(this.target.chip, step.length).time.typicalMs * this.target.timeScale;
+    // A fixed delay ("20ms") is wall time whatever the board: a timed aim reaching it at fraction 1.
+    const target: OperationTarget =
+      'fraction' in step.at
+        ? { op: 'erase', unitIndex: step.unitIndex, offset: step.offset, length: step.length, fraction: step.at.fraction, typicalMs }
+        : { op: 'erase', unitIndex: step.unitIndex, offset: step.offset, length: step.length, fraction: 1, typicalMs: step.at.delayMs };
+    const aim = 'fraction' in step.at ? this.aimOf(fault) : new TimedAim();
+    await this.sendAimed(fault, aim, target, `erase of unit ${step.unitIndex}`, erase.command, erase.send, () => this.erased(step));
   }
 
-  private async writeChunk(step: StepOf<'write'>): Promise<void> {
+  /** Sends the write carrying the target page and fires the fault while the chip programs that page. */
+  private async writeInFlight(step: StepOf<'write-interrupted'>, fault: ArmedFault): Promise<void> {
     this.tracker.phase = 'write';
+    const write = await this.writeCommand(step);
+    const target: OperationTarget = {
+      op: 'program',
+      unitIndex: step.unitIndex,
+      offset: step.pageOffset,
+      length: PAGE_SIZE,
+      fraction: step.fraction,
+      typicalMs: this.target.chip.pageProgram.typicalMs * this.target.timeScale,
+      pagesBefore: step.pagesBefore,
+      ...(this.msPerPage !== undefined ? { msPerPage: this.msPerPage } : {}),
+    };
+    await this.sendAimed(fault, this.aimOf(fault), target, write.stepName, write.command, write.send, () => {
+      this.tracker.lastAckedByte = step.imageOffset + step.length;
+    });
+  }
+
+  private aimOf(fault: ArmedFault): Aim {
+    if (fault.aim) return fault.aim;
+    throw new RangeError(`fault point ${formatFaultPoint(fault.point)} lies inside a chip operation but was armed without an aim`);
+  }
+
+  /** Arms the aim, sends the command without waiting for it, fires at the aimed moment. */
+  private async sendAimed<T>(
+    fault: ArmedFault,
+    aim: Aim,
+    target: OperationTarget,
+    stepName: string,
+    command: string,
+    body: () => Promise<T>,
+    acknowledge: (value: T) => void,
+  ): Promise<void> {
+    const env = fault.wiring.env;
+    await aim.arm(env, target);
+    // Its failure is the fault's doing: the landing's in-flight outcome reports it.
+    const sent = this.send(stepName, command, body, acknowledge);
+    sent.catch(() => undefined);
+    const hit = await aim.moment(env, target, sent);
+    this.aiming = { aim, hit };
+    const where = `${(target.fraction * 100).toFixed(1)} % into the ${target.op === 'erase' ? 'erase' : 'page program'} at 0x${target.offset.toString(16)} (unit ${target.unitIndex})`;
+    await this.fireFault(fault, hit ? where : `after ${stepName} finished: the aim never saw ${where}`);
+  }
+
+  private async writeCommand(step: {
+    imageOffset: number;
+    offset: number;
+    length: number;
+  }): Promise<{ stepName: string; command: string; send: () => Promise<string> }> {
     const offset = `0x${step.offset.toString(16)}`;
     const chunk = this.bytes.subarray(step.imageOffset, step.imageOffset + step.length);
     const file = await writeTempFile(this.target, `chunk-${step.offset.toString(16)}.bin`, chunk);
     const command = tclCommand('flash', 'write_bank', this.target.bank, file, offset);
-    await this.run(
-      `write of ${step.length} bytes at ${offset}`,
-      command,
-      () => this.target.commands.raw(command, { timeoutMs: 600_000 }),
-      () => {
-        this.tracker.lastAckedByte = step.imageOffset + step.length;
-      },
-    );
+    return { stepName: `write of ${step.length} bytes at ${offset}`, command, send: () => this.target.commands.raw(command, { timeoutMs: 600_000 }) };
+  }
+
+  private async writeChunk(step: StepOf<'write'>): Promise<void> {
+    this.tracker.phase = 'write';
+    const write = await this.writeCommand(step);
+    const t0 = performance.now();
+    await this.run(write.stepName, write.command, write.send, () => {
+      this.tracker.lastAckedByte = step.imageOffset + step.length;
+    });
+    this.msPerPage = (performance.now() - t0) / Math.max(1, Math.ceil(step.length / PAGE_SIZE));
     this.progress(step);
   }
 
@@ -202,6 +260,8 @@ export class ProgrammingRun {
         )
       : undefined;
     const result = await fault.injector.fire(fault.wiring.env);
+    // Before waiting on OpenOCD: a held board answers OpenOCD only once the aim lets it go.
+    const aimed: AimReport | undefined = this.aiming ? await this.aiming.aim.after(fault.wiring.env, this.aiming.hit) : undefined;
     const injectorDoneAt = this.tracker.elapsedMs();
     const inFlightOutcome = settling ? await settledWithin(settling, IN_FLIGHT_OUTCOME_BOUND_MS) : 'none';
     const acknowledged = this.tracker.snapshot();
@@ -220,6 +280,7 @@ export class ProgrammingRun {
       injectorDoneAtMs: tenths(injectorDoneAt),
       notes: result.notes,
       ...(result.virtual ? { virtual: result.virtual } : {}),
+      ...(aimed ? { aim: aimed } : {}),
     };
     fault.wiring.onFired?.(landing, fault.injector);
     return landing;

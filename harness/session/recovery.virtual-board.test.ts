@@ -116,12 +116,14 @@ describe('BoardSession on the virtual board (OpenOCD 0.12, stmqspi, W25Q512JV)',
       const old = randomBytes(8 * KIB);
       await session.flash.program(old);
       const result = await session.flash.program(randomBytes(8 * KIB), {
-        faultPoint: parseFaultPoint('erase-in-flight:first:50ms'),
+        faultPoint: parseFaultPoint('erase-in-flight:first:50%'),
         injector: 'virtual-chip-power-cut',
       });
       const record = result.landing?.virtual?.interruptedOperation as { result: string; fraction: number };
       expect(record.result).to.equal('interrupted');
-      expect(record.fraction).to.be.within(0.1, 0.9);
+      expect(record.fraction).to.be.closeTo(0.5, 0.01);
+      expect(result.landing?.aim?.aim).to.equal('chip-trigger');
+      expect(result.landing?.aim?.hit).to.equal(true);
       await session.reconnect();
       const map = await session.flash.sectorMap({ expected: old, previous: old, title: 'after a power cut mid-erase' });
       expect(map.map.sectors.slice(0, 2).map((s) => s.state)).to.deep.equal(['half-erased', 'half-erased']);
