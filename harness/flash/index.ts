@@ -7,7 +7,7 @@ export { W25Q512JV, eraseUnitOf, jedecIdHex } from './chips.js';
 export type { ChipDescription, OperationTime } from './chips.js';
 export { checkEraseTime } from './erase-plausibility.js';
 export type { EraseTiming, PlausibilityVerdict } from './erase-plausibility.js';
-export { ImageTooLargeError, planProgramming } from './programming-plan.js';
+export { ImageTooLargeError, landingFacts, PAGE_SIZE, planProgramming } from './programming-plan.js';
 export type { PlanInput, PlanStep, ProgrammingPlan } from './programming-plan.js';
 export { SectorMap, classifySector, SECTOR_SIZE, BLOCK_SIZE, SECTOR_STATES, hex } from './sector-map.js';
 export type { BlockSummary, Expected, SectorEntry, SectorEvidence, SectorState } from './sector-map.js';
@@ -36,3 +36,7 @@ export { decodeStatus, formatStatus, overlapWithProtected, protectedRanges } fro
 export type { DecodedStatus, ProtectedRange, StatusRegisters } from './status-registers.js';
 export { QspiFlash } from './qspi-flash.js';
 export type { QspiFlashEvents } from './qspi-flash.js';
+export { classifyUnit, imageSlice, observeLanding } from './landing-observation.js';
+export type { LandingImages, LandingObservation, ObservedLanding, ObserveInput, SectorLetter, UnitObservation, UnitState } from './landing-observation.js';
+export { checkLanding, contradictions, FaultDidNotLandError, reaimCorrection } from './landing-check.js';
+export type { LandingCheck } from './landing-check.js';

@@ -36,6 +36,7 @@ import {
 import { decodeStatus, type DecodedStatus } from './status-registers.js';
 import { checkEraseTime, type PlausibilityVerdict } from './erase-plausibility.js';
 import { MassEraseNotAllowedError } from './errors.js';
+import { observeLanding, type LandingObservation, type ObserveInput } from './landing-observation.js';
 import type { QspiTarget } from './qspi-target.js';
 
 export interface QspiFlashEvents {
@@ -142,6 +143,14 @@ export class QspiFlash {
       const result = await collectSectorMap(this.target, input);
       this.events.onSectorMap?.(result, input.title);
       return result;
+    });
+  }
+
+  /** Where a fault landed: the units a run could touch, classified against both images (landing-observation.ts). */
+  observeLanding(input: ObserveInput): Promise<LandingObservation> {
+    return this.timed('observe landing', async () => {
+      await this.ready();
+      return observeLanding(this.target, input);
     });
   }
 
