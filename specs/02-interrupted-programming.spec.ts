@@ -1,114 +1,158 @@
 /**
- * Spec 2, interrupted programming then a normal re-run (the field report's scenario). For every
- * injector × fault point: start from a flash holding a different, larger previous image;
- * interrupt a programming run; (a) the boot must not accept the partial image; (b) the next
- * normal run with erase, no manual chip erase, must leave exactly the image, and every unit
- * its erase phase cleared must be truly blank (checked on a first pass stopped right after the
- * erase phase); (c) the board boots the image.
+ * Spec 2, interrupted programming then a normal re-run (the field report's scenario), on
+ * real-size images (a 17-unit new image over a 25-unit previous one). For every case of the
+ * matrix (support/interruption.ts: each injector at the points it can reach):
+ *
+ * - the fault is made to land where the case says and the landing is observed from the flash
+ *   before anything repairs it (`landing observed`); a fault that cannot be made to land is
+ *   broken, and acknowledged work the flash contradicts is a verdict ("flash not cleared");
+ * - (a) the boot after the fault must not accept a partial image: the previous image may boot
+ *   only when the observed landing left all of it untouched, the new one only when the flash
+ *   shows all of it written;
+ * - (b) the next normal run with erase, no manual chip erase, must leave exactly the image (and
+ *   the previous image's tail beyond it untouched), every unit its erase phase cleared truly
+ *   blank (checked on a first pass stopped right after the erase phase);
+ * - (c) the board boots the image.
+ *
+ * The last test sums the matrix up: how many distinct landings it produced, and why cases with
+ * the same landing are kept.
  */
 import { expect } from 'chai';
-import { FAULT_INJECTORS, parseFaultPoint, type FaultInjectorKind } from '../harness/faults/index.js';
-import { IMAGE_HEADER_SIZE } from '../harness/image/index.js';
+import { parseFaultPoint } from '../harness/faults/index.js';
+import { imageSlice } from '../harness/flash/index.js';
 import { attachJson, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
+import type { BoardSession } from '../harness/session/index.js';
 import { bootAndObserve, describeBoot, faultSeen } from './support/boot.js';
-import { skipBecause } from './support/board.js';
+import { skipBecause, specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
-import { eraseUnitsCovering, NEW_VERSION, PREVIOUS_VERSION, specImages } from './support/images.js';
+import { eraseUnitsCovering, NEW_VERSION, PREVIOUS_VERSION, scenarioImages } from './support/images.js';
+import { interruptAndObserve, matrixCases, RECOVERY_PATH, unsupported, type MatrixCase } from './support/interruption.js';
 import { useSpecSession } from './support/session.js';
 import { StopAfterErase } from './support/stop-after-erase.js';
 
-/** The points a firmware lead names; with a one-unit image first/middle/last erase units coincide. */
-export const MATRIX_POINTS = [
-  'erase-in-flight:first:0ms',
-  'erase-in-flight:middle:0ms',
-  'erase-in-flight:last:0ms',
-  'between-erase-and-write',
-  'after-header',
-  'write:1%',
-  'write:50%',
-  'write:99%',
-] as const;
+interface Landed {
+  readonly name: string;
+  readonly injector: MatrixCase['injector'];
+  readonly point: string;
+  readonly observed: string;
+  readonly fingerprint: string;
+}
 
-/** Why this board cannot take this injector, or undefined when it can. */
-function unsupported(
-  kind: FaultInjectorKind,
-  board: { allows: { powerCut: boolean }; reset: { srst?: boolean }; power: { type: string }; openocd: { tclPort?: number } },
-): string | undefined {
-  if (kind === 'power-cut' && !board.allows.powerCut) return 'boards.json allows.powerCut is false for this board';
-  if (kind === 'power-cut' && board.power.type === 'none') return 'the board has no power switch (power.type none)';
-  if (kind === 'srst' && board.reset.srst !== true) return 'the board has no SRST line wired (reset.srst)';
-  if (kind === 'kill-openocd' && board.openocd.tclPort !== undefined) return 'OpenOCD runs on another host (openocd.tclPort): the harness cannot kill it';
-  return undefined;
+/** The interrupted case from the fault to the final boot; `landed` collects the observed landings. */
+async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time' | undefined, landed: Landed[]): Promise<void> {
+  const images = scenarioImages();
+  const { image, previous } = images;
+  const result = await step(`program the new image over the previous one, interrupted by ${c.injector} at ${c.point}; observe where it landed`, () =>
+    interruptAndObserve(session, c, { images, ...(aim ? { aim } : {}) }),
+  );
+  await attachJson('landing observed', result.record);
+  await attachJson('fault landing', result.landing);
+  expect(result.check.contradictions, `${VerdictPhrase.flashNotCleared}: ${result.check.contradictions.join('; ')}`).to.deep.equal([]);
+  landed.push({
+    name: `${c.injector} at ${c.point}`,
+    injector: c.injector,
+    point: c.point,
+    observed: result.observation.observed,
+    fingerprint: result.observation.fingerprint,
+  });
+
+  const afterFault = await step('(a) boot after the fault', () => bootAndObserve(session));
+  await attachJson('(a) boot after the fault', afterFault);
+  expect(faultSeen(afterFault), `${VerdictPhrase.bootFault} after an interrupted run: ${describeBoot(afterFault)}`).to.equal(false);
+  expect(afterFault.image, `no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
+  // The previous image may still boot only if the fault left every unit of it as it was; the new
+  // one only if the flash shows all of it written (a kill lets the chip finish what it was sent).
+  const untouched = result.observation.observed === 'none';
+  const complete = result.observation.units.every((u) => u.state === 'new');
+  const acceptedOld = afterFault.image === 'ok' && afterFault.version === PREVIOUS_VERSION && untouched;
+  const acceptedNew = afterFault.image === 'ok' && afterFault.version === NEW_VERSION && complete;
+  expect(
+    acceptedOld || acceptedNew || afterFault.image === 'rejected' || afterFault.image === 'absent',
+    `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)} although the flash shows ${result.observation.observed} at unit ${result.observation.unit}`,
+  ).to.equal(true);
+
+  const units = eraseUnitsCovering(0, image.length);
+  await step('(b) first pass stopped right after the erase phase: every erased unit is blank, whole units', async () => {
+    const pass = await session.flash.program(image, { faultPoint: parseFaultPoint('between-erase-and-write'), injector: new StopAfterErase() });
+    await attachJson('erase phase', pass.erases);
+    const blank = await session.flash.blankCheck(units);
+    expect(
+      blank.blank,
+      `${VerdictPhrase.flashNotCleared}: units ${blank.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`,
+    ).to.equal(true);
+  });
+  await step("(b) the normal run: erase, write, verify; the sector map over the previous image's whole extent", async () => {
+    const run = await session.flash.program(image, { chunkSize: 16 * 1024 });
+    expect(run.verify?.ok, `${VerdictPhrase.flashNotCleared}: verify_image found ${run.verify?.differences.length ?? '?'} differences`).to.equal(true);
+    // The image and the blank rest of its last unit, then the previous image's tail, untouched.
+    const extent = eraseUnitsCovering(0, previous.length);
+    const expected = imageSlice({ previous, next: image, offset: 0 }, 'next', 0, extent.length);
+    expected.set(imageSlice({ previous, next: image, offset: 0 }, 'previous', units.length, extent.length - units.length), units.length);
+    const map = await session.flash.sectorMap({ expected, previous, range: extent, title: `after ${c.injector} at ${c.point} and a normal re-run` });
+    expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
+  });
+  const finalBoot = await step('(c) boot', () => bootAndObserve(session));
+  await attachJson('(c) boot after the re-run', finalBoot);
+  expect(faultSeen(finalBoot), `${VerdictPhrase.bootFault}: ${describeBoot(finalBoot)}`).to.equal(false);
+  expect(finalBoot.image, `boot did not accept the re-programmed image: ${describeBoot(finalBoot)}`).to.equal('ok');
+  expect(finalBoot.version).to.equal(NEW_VERSION);
 }
 
 describe('Interrupted programming, then a normal re-run (no manual chip erase)', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   const board = useSpecSession();
-  const injectors = (process.env.HIL_SPEC_INJECTORS?.split(',') as FaultInjectorKind[] | undefined) ?? FAULT_INJECTORS;
-  const points = process.env.HIL_SPEC_POINTS?.split(',') ?? MATRIX_POINTS;
+  const landed: Landed[] = [];
 
-  for (const kind of injectors) {
-    describe(`interrupted by ${kind}`, () => {
-      for (const pointText of points) {
-        it(`${kind} at ${pointText}: boot refuses the partial image; the next normal run leaves exactly the image, its erase truly cleared; boot ok`, async function () {
-          const session = board();
-          await labels({ epic: 'mission', feature: 'interrupted programming', story: kind, severity: 'critical' });
-          await parameter('injector', kind);
-          await parameter('fault point', pointText);
-          const why = unsupported(kind, session.board);
-          if (why) return skipBecause(this, why);
-          const { image, previous } = specImages();
-          await withEvidence(session, async () => {
-            await step('flash holds the previous, larger image (version 1)', async () => {
-              const run = await session.flash.program(previous, { chunkSize: 16 * 1024 });
-              expect(run.verify?.ok, 'could not lay down the previous image').to.equal(true);
-            });
-
-            const interrupted = await step(`program the new image, interrupted by ${kind} at ${pointText}`, () =>
-              session.flash.program(image, { faultPoint: parseFaultPoint(pointText), injector: kind, headerLength: IMAGE_HEADER_SIZE, chunkSize: 1024 }),
-            );
-            await attachJson('fault landing', interrupted.landing);
-            expect(interrupted.completed, 'the fault did not fire').to.equal(false);
-            if (session.interrupted !== undefined || session.broken !== undefined) await step('reconnect (the next run)', () => session.reconnect());
-
-            const afterFault = await step('(a) boot after the fault', () => bootAndObserve(session));
-            await attachJson('(a) boot after the fault', afterFault);
-            expect(faultSeen(afterFault), `${VerdictPhrase.bootFault} after an interrupted run: ${describeBoot(afterFault)}`).to.equal(false);
-            // The old image, untouched, may still boot (the fault came before its erase took effect);
-            // anything else accepted is the partial new one.
-            expect(afterFault.image, `no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
-            const acceptedOld = afterFault.image === 'ok' && afterFault.version === PREVIOUS_VERSION;
-            expect(
-              acceptedOld || afterFault.image === 'rejected' || afterFault.image === 'absent',
-              `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)}`,
-            ).to.equal(true);
-
-            const units = eraseUnitsCovering(0, image.length);
-            await step('(b) first pass stopped right after the erase phase: every erased unit is blank', async () => {
-              const pass = await session.flash.program(image, { faultPoint: parseFaultPoint('between-erase-and-write'), injector: new StopAfterErase() });
-              await attachJson('erase phase', pass.erases);
-              const blank = await session.flash.blankCheck(units);
-              expect(
-                blank.blank,
-                `${VerdictPhrase.flashNotCleared}: units ${blank.notBlankUnits.map((o) => `0x${o.toString(16)}`).join(', ')} not blank after erase`,
-              ).to.equal(true);
-            });
-            await step('(b) the normal run: erase, write, verify; sector map equals the image', async () => {
-              const run = await session.flash.program(image, { chunkSize: 4 * 1024 });
-              expect(run.verify?.ok, `${VerdictPhrase.flashNotCleared}: verify_image found ${run.verify?.differences.length ?? '?'} differences`).to.equal(
-                true,
-              );
-              const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${kind} at ${pointText} and a normal re-run` });
-              expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
-            });
-            const finalBoot = await step('(c) boot', () => bootAndObserve(session));
-            await attachJson('(c) boot after the re-run', finalBoot);
-            expect(faultSeen(finalBoot), `${VerdictPhrase.bootFault}: ${describeBoot(finalBoot)}`).to.equal(false);
-            expect(finalBoot.image, `boot did not accept the re-programmed image: ${describeBoot(finalBoot)}`).to.equal('ok');
-            expect(finalBoot.version).to.equal(NEW_VERSION);
-          });
-        });
-      }
+  for (const c of matrixCases()) {
+    it(`${c.injector} at ${c.point}: lands there; boot refuses the partial image; the next normal run leaves exactly the image, its erase truly cleared; boot ok`, async function () {
+      const session = board();
+      await labels({ epic: 'mission', feature: 'interrupted programming', story: c.injector, severity: 'critical' });
+      await parameter('injector', c.injector);
+      await parameter('fault point', c.point);
+      await parameter('flash time scale', session.flash.target.timeScale);
+      await parameter('aim', session.control ? 'chip trigger' : 'time');
+      const why = unsupported(c, session.board);
+      if (why) return skipBecause(this, why);
+      await withEvidence(session, () => interruptedCase(session, c, undefined, landed));
     });
   }
+
+  it('the matrix produced distinct landings; cases sharing one are kept for their recovery path', async function () {
+    await labels({ epic: 'mission', feature: 'interrupted programming', story: 'matrix', severity: 'normal' });
+    if (landed.length === 0) return skipBecause(this, 'no interrupted case reached its landing in this run');
+    const groups = new Map<string, Landed[]>();
+    for (const l of landed) groups.set(l.fingerprint, [...(groups.get(l.fingerprint) ?? []), l]);
+    const summary = [...groups.entries()].map(([fingerprint, cases]) => ({
+      fingerprint,
+      observed: cases[0]!.observed,
+      cases: cases.map((l) => l.name),
+      ...(cases.length > 1 ? { keptBecause: Object.fromEntries(cases.map((l) => [l.name, RECOVERY_PATH[l.injector]])) } : {}),
+    }));
+    await attachJson('matrix landings', { cases: landed.length, distinctLandings: groups.size, landings: summary });
+    // Two cases of one injector with one landing exercise nothing new: a duplicate needs another recovery path.
+    for (const cases of groups.values()) {
+      const injectors = cases.map((l) => l.injector);
+      expect(new Set(injectors).size, `cases ${cases.map((l) => l.name).join(', ')} leave the same flash with the same injector`).to.equal(injectors.length);
+    }
+  });
+});
+
+describe('Interrupted programming aimed by time, the real-board path (flash time scale 1, datasheet timings)', function () {
+  this.timeout(600_000);
+  // Only virtual boards need this block: on silicon the matrix above is already aimed by time.
+  const board = useSpecSession({ timeScale: Math.max(specTimeScale(), 1) });
+  const c: MatrixCase = { injector: 'power-cut', point: 'erase-in-flight:middle:50%' };
+
+  it(`${c.injector} at ${c.point}, aimed by the chip's timings from the moment the erase was sent, re-aimed by what it observed`, async function () {
+    const session = board();
+    await labels({ epic: 'mission', feature: 'interrupted programming', story: 'aimed by time', severity: 'critical' });
+    await parameter('injector', c.injector);
+    await parameter('fault point', c.point);
+    await parameter('flash time scale', session.flash.target.timeScale);
+    await parameter('aim', 'time');
+    if (session.board.kind !== 'virtual') return skipBecause(this, 'on a real board every case of the matrix is aimed by time already');
+    const why = unsupported(c, session.board);
+    if (why) return skipBecause(this, why);
+    await withEvidence(session, () => interruptedCase(session, c, 'time', []));
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every `*.bench.ts` under harness/ and fixtures/, one process each so
+ * `npm run bench`: runs every `*.bench.ts` under harness/, fixtures/ and specs/, one process each so
  * that one benchmark's garbage or JIT state does not colour the next. Each benchmark prints its
  * figures as `bench <name>: <number> <unit>` lines; ratios use unit `x` and measure both sides
  * in the same process. Pass name fragments to run a subset: `npm run bench -- tcl qspi`.
@@ -23,7 +23,7 @@ function findBenchFiles(dir: string): string[] {
 }
 
 const filters = process.argv.slice(2);
-const files = ['harness', 'fixtures']
+const files = ['harness', 'fixtures', 'specs']
   .flatMap((dir) => findBenchFiles(join(root, dir)))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ensureFirmwareBuilt } from '../../fixtures/firmware/build.js';
-import { buildImage } from '../../harness/image/index.js';
+import { buildImage, DEFAULT_PAYLOAD_OFFSET } from '../../harness/image/index.js';
 
 export const KIB = 1024;
 /** Versions in the image headers: the boot log tells the two apart (`image=ok version=N`). */
@@ -51,6 +51,26 @@ export function specImages(): SpecImages {
     previous: buildImage({ payload: paddedApp(47 * KIB, 0x5eed0001), version: PREVIOUS_VERSION }),
   };
   return cached;
+}
+
+/**
+ * The interrupted-programming scenario's real-size images (spec 2, the soak): a new image of
+ * 1 MiB + 32 KiB (17 erase units, the last half used, so first / middle / last name three
+ * different units and the blank tail of the last unit is checked) over a previous image of
+ * 1.5 MiB + 16 KiB (25 units). Seeded filler makes every 4 KiB sector of the two differ, so
+ * any unit the next run fails to clear shows as stale.
+ */
+export const SCENARIO_NEW_BYTES = 1024 * KIB + 32 * KIB;
+export const SCENARIO_PREVIOUS_BYTES = 1536 * KIB + 16 * KIB;
+
+let scenario: SpecImages | undefined;
+
+export function scenarioImages(): SpecImages {
+  scenario ??= {
+    image: buildImage({ payload: paddedApp(SCENARIO_NEW_BYTES - DEFAULT_PAYLOAD_OFFSET, 0x5eed1002), version: NEW_VERSION }),
+    previous: buildImage({ payload: paddedApp(SCENARIO_PREVIOUS_BYTES - DEFAULT_PAYLOAD_OFFSET, 0x5eed1001), version: PREVIOUS_VERSION }),
+  };
+  return scenario;
 }
 
 /** Erase units (64 KiB) a range touches, as a range: what a run's erase must have cleared. */
