@@ -3,10 +3,12 @@
  * erase suspended, block-protect bits set). The board's own programming procedure (OpenOCD
  * started with its config, `reset init`) followed by a normal run must either recover and verify,
  * or stop with a precise diagnosis naming the status registers and the protected sectors; it
- * must never report success while stale data stays in the image range.
+ * must never report success while stale data stays in the image range. A run that stops with
+ * anything else (an erase the chip would not take, say) while the chip still answers is a verdict
+ * too: the state was neither recovered nor diagnosed, and the image range keeps the old image.
  */
 import { expect } from 'chai';
-import { FlashProtectedError, Op, type ProgrammingResult } from '../harness/flash/index.js';
+import { FlashOperationError, FlashProtectedError, formatStatus, Op, type ProgrammingResult } from '../harness/flash/index.js';
 import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
 import type { BoardSession } from '../harness/session/index.js';
 import { specTimeScale } from './support/board.js';
@@ -24,6 +26,11 @@ interface BadState {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** By name: the error may come back through the report's step wrapper as another realm's class. */
+function isError<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): error is T {
+  return error instanceof type || (error instanceof Error && error.name === type.name);
+}
 
 const STATES: readonly BadState[] = [
   { name: '4-byte address mode (B7h)', make: async (send) => void (await send(Op.ENTER_4BYTE)) },
@@ -74,12 +81,37 @@ describe('Flash left in a bad state by an interrupted run: recover and verify, o
           await attachJson("status registers after the board's procedure", await session.flash.status());
           let run: ProgrammingResult | undefined;
           let refusal: FlashProtectedError | undefined;
+          let stopped: FlashOperationError | undefined;
           try {
             run = await step('a normal programming run', () => session.flash.program(image, { chunkSize: 4 * 1024 }));
           } catch (error) {
-            // By name: the error may come back through the report's step wrapper as another realm's class.
-            if (!(error instanceof FlashProtectedError) && !(error instanceof Error && error.name === 'FlashProtectedError')) throw error;
-            refusal = error as FlashProtectedError;
+            if (isError(error, FlashProtectedError)) refusal = error;
+            // A flash command the chip refused, OpenOCD still up: judged below. A dead OpenOCD is no verdict.
+            else if (isError(error, FlashOperationError) && session.broken === undefined && session.interrupted === undefined) stopped = error;
+            else throw error;
+          }
+          if (stopped) {
+            // The chip must still answer for a verdict; if it does not, the stop itself is the news.
+            const status = await session.flash.status().catch(() => undefined);
+            if (status === undefined) throw stopped;
+            await attachJson('status registers where the run stopped', status);
+            const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${state.name}: the run stopped` });
+            const why = [
+              status.busy && 'BUSY=1',
+              status.suspended && 'SUS=1: an erase or program still suspended',
+              status.blockProtect !== 0 && `BP=${status.blockProtect}`,
+            ]
+              .filter(Boolean)
+              .join(', ');
+            expect.fail(
+              `${VerdictPhrase.flashNotCleared}: after "${state.name}" the board's procedure left the chip at ${formatStatus(status)}${why ? ` (${why})` : ''}; ` +
+                `the next run stopped without naming that cause (${stopped.operation}: ${
+                  stopped.response
+                    .split('\n')
+                    .find((l) => l.trim() !== '')
+                    ?.trim() ?? 'nothing came back'
+                }) and the image range holds ${map.map.summary()}`,
+            );
           }
           if (refusal) {
             await attachText('diagnosis', refusal.message);
