@@ -12,3 +12,13 @@ export { INJECTOR_REACH, intendedLanding, isInsideOperation, unreachable } from 
 export type { InjectorReach, IntendedLanding, LandingClass, LandingPlanFacts, ReachEntry } from './reach.js';
 export { formatMoment } from './fault-point.js';
 export type { InFlightMoment } from './fault-point.js';
+export {
+  confirmFault,
+  decodeResetFlags,
+  FaultNotConfirmableError,
+  FaultNotConfirmedError,
+  prepareConfirmation,
+  RCC_RSR_ADDRESS,
+  resetEvidenceOf,
+} from './confirmation.js';
+export type { ConfirmationStatus, FaultConfirmation, ResetEvidence, ResetFlagsReading } from './confirmation.js';

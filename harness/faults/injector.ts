@@ -11,6 +11,7 @@ import type { FaultInjectorKind } from './fault-point.js';
 import type { RunSnapshot } from './run-tracker.js';
 import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
 import type { AimReport } from './aim.js';
+import type { FaultConfirmation } from './confirmation.js';
 
 /** The four field injectors, plus the virtual board's in-chip power cut. */
 export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut';
@@ -22,6 +23,8 @@ export interface FaultEnvironment {
   openOcdProcess(): OpenOcdProcess | undefined;
   /** A fresh Tcl connection (the main one is busy with the command being interrupted). */
   openSideChannel(): Promise<TclCaller & { close(): Promise<void> }>;
+  /** The session's main Tcl connection, for work while no command runs (it lands in the transcript). */
+  tcl?(): TclCaller | undefined;
   power(): PowerSwitch | undefined;
   control(): VirtualBoardControl | undefined;
 }
@@ -78,6 +81,12 @@ export interface FaultLanding {
   /** Index of the last erase unit acknowledged as erased when the run stopped. */
   readonly lastErasedUnit: number | undefined;
   readonly lastErasedOffset: number | undefined;
+  /**
+   * What OpenOCD had acknowledged when the injector fired. The fields above also count an
+   * in-flight command that completed afterwards (OpenOCD may report an erase done that a power
+   * cut stopped: the chip comes back idle).
+   */
+  readonly acknowledgedBeforeFault?: { readonly lastErasedUnit: number | undefined; readonly lastAckedByte: number };
   /** Milliseconds from the start of the run to the moment the injector fired. */
   readonly elapsedMs: number;
   /** The command that was running on OpenOCD when the injector fired. */
@@ -92,6 +101,8 @@ export interface FaultLanding {
   readonly virtual?: Record<string, unknown>;
   /** For a point inside a chip operation: how it was aimed and whether the aim saw it hit. */
   readonly aim?: AimReport;
+  /** For faults that reset the MCU: whether its reset flags confirm it (confirmation.ts). */
+  readonly confirmation?: FaultConfirmation;
 }
 
 export interface PowerCutOptions {

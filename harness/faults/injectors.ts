@@ -7,6 +7,7 @@ import type { FaultPoint } from './fault-point.js';
 import { AssertSrst, KillOpenOcd, PowerCut, TclShutdown } from './field-injectors.js';
 import type { FaultEnvironment, FaultInjector, FaultLanding, InjectorKind, PowerCutOptions } from './injector.js';
 import { VirtualChipPowerCut } from './virtual-chip-power-cut.js';
+import { prepareConfirmation } from './confirmation.js';
 
 export { FaultInjectionError, FaultNotSupportedError } from './injector.js';
 export type { FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, PowerCutOptions } from './injector.js';
@@ -32,9 +33,14 @@ export function createInjector(kind: InjectorKind, options: InjectorOptions = {}
   }
 }
 
-/** Fires an injector outside a programming run (a spec's "pull the plug now"). */
+/**
+ * Fires an injector outside a programming run (a spec's "pull the plug now"). A fault that resets
+ * the MCU clears its reset flags first; the landing's confirmation stays pending until
+ * `confirmFault` (after `reconnect()` for a power cut).
+ */
 export async function fireNow(env: FaultEnvironment, injector: FaultInjector, description = 'fired by hand'): Promise<FaultLanding> {
   injector.preflight(env);
+  const confirmation = await prepareConfirmation(env, injector.kind);
   const started = performance.now();
   const result = await injector.fire(env);
   return {
@@ -51,6 +57,7 @@ export async function fireNow(env: FaultEnvironment, injector: FaultInjector, de
     injectorDoneAtMs: Math.round(performance.now() - started),
     notes: result.notes,
     ...(result.virtual ? { virtual: result.virtual } : {}),
+    ...(confirmation ? { confirmation } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { settledWithin } from './settled-within.js';
 import { ImageVerifyError, tclCommand } from '../openocd/index.js';
 import { TimedAim, type Aim, type AimReport, type OperationTarget } from '../faults/aim.js';
 import type { FaultLanding } from '../faults/injectors.js';
+import { prepareConfirmation, type FaultConfirmation } from '../faults/confirmation.js';
 import { formatFaultPoint } from '../faults/fault-point.js';
 import { RunTracker } from '../faults/run-tracker.js';
 import type { ArmedFault } from './armed-fault.js';
@@ -56,6 +57,8 @@ export class ProgrammingRun {
   private aiming: { aim: Aim; hit: boolean } | undefined;
   /** Wall ms per page of the last completed write command: a timed aim's pace inside a write. */
   private msPerPage: number | undefined;
+  /** The pending confirmation of a fault that resets the MCU (its reset flags cleared before the run). */
+  private confirmation: FaultConfirmation | undefined;
 
   /** Construct right before `execute`: the run's clock starts here. */
   constructor(
@@ -67,6 +70,8 @@ export class ProgrammingRun {
   ) {}
 
   async execute(): Promise<ProgrammingResult> {
+    // Before any step: once the fault fires OpenOCD may be busy, and the board held or off.
+    if (this.fault) this.confirmation = await prepareConfirmation(this.fault.wiring.env, this.fault.injector.kind);
     const timer = this.startFaultTimer();
     try {
       for (const step of this.plan.steps) {
@@ -252,6 +257,7 @@ export class ProgrammingRun {
     // Read synchronously: the moment of firing, before the injector changes anything.
     const firedAt = this.tracker.elapsedMs();
     const { inFlight, phase } = this.tracker;
+    const beforeFault = { lastErasedUnit: this.tracker.lastErasedUnit, lastAckedByte: this.tracker.lastAckedByte };
     let settledAt: number | undefined;
     const settling = inFlight
       ? this.lastCommand?.then(
@@ -273,6 +279,7 @@ export class ProgrammingRun {
       lastAckedByte: acknowledged.lastAckedByte,
       lastErasedUnit: acknowledged.lastErasedUnit,
       lastErasedOffset: acknowledged.lastErasedOffset,
+      acknowledgedBeforeFault: beforeFault,
       elapsedMs: tenths(firedAt),
       inFlightCommand: inFlight?.command,
       inFlightOutcome,
@@ -281,6 +288,7 @@ export class ProgrammingRun {
       notes: result.notes,
       ...(result.virtual ? { virtual: result.virtual } : {}),
       ...(aimed ? { aim: aimed } : {}),
+      ...(this.confirmation ? { confirmation: this.confirmation } : {}),
     };
     fault.wiring.onFired?.(landing, fault.injector);
     return landing;

@@ -19,7 +19,7 @@ function board(overrides: Partial<BoardRecord>): BoardRecord {
     uart: { kind: 'virtual', baud: 115200 },
     power: { type: 'none' },
     reset: { srst: true },
-    allows: { massErase: true, powerCut: true },
+    allows: { massErase: true, powerCut: true, nonVolatileWrites: false },
     source: { file: '/dev/null', jsonPath: '$.boards[0]' },
     ...overrides,
   };
@@ -89,7 +89,7 @@ describe('harness/power switches', function () {
   it('a board that forbids power cuts gets a switch whose off() refuses and sends nothing', async function () {
     pair = await startPtyPair();
     const power = await openPowerSwitch(
-      board({ power: { type: 'serial-relay', path: pair.hostPath, channel: 1 }, allows: { massErase: false, powerCut: false } }),
+      board({ power: { type: 'serial-relay', path: pair.hostPath, channel: 1 }, allows: { massErase: false, powerCut: false, nonVolatileWrites: false } }),
     );
     const error = await power!.off().then(
       () => undefined,

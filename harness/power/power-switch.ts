@@ -146,7 +146,7 @@ export async function openPowerSwitch(board: BoardRecord, virtualRelayPath?: str
       break;
     case 'virtual':
       if (!virtualRelayPath) throw new PowerSwitchError(board.id, 'open', 'the virtual board did not report a relay tty');
-      power = await SerialRelaySwitch.open({ boardId: board.id, path: virtualRelayPath, channel: 1 });
+      power = await SerialRelaySwitch.open({ boardId: board.id, path: virtualRelayPath, channel: board.power.channel ?? 1 });
       break;
   }
   return board.allows.powerCut ? power : new NoCutSwitch(board.id, power);

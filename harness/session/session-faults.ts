@@ -13,6 +13,7 @@ import {
   type InjectorKind,
   type InjectorOptions,
 } from '../faults/injectors.js';
+import { confirmFault, type FaultConfirmation } from '../faults/confirmation.js';
 import type { PowerSwitch } from '../power/power-switch.js';
 import type { OpenOcdConnection } from './openocd-connection.js';
 
@@ -25,6 +26,13 @@ export interface SessionFaults {
   injector(kind: InjectorKind): FaultInjector;
   /** Fires an injector now, outside a programming run ("pull the plug now"). */
   fire(kind: InjectorKind | FaultInjector, description?: string): Promise<FaultLanding>;
+  /**
+   * Confirms from the MCU's reset flags that the landing's fault happened (harness/faults/
+   * confirmation.ts): after `reconnect()` for a power cut, right after the fault (before anything
+   * resets the MCU) for SRST. Throws FaultNotConfirmedError (no verdict) when it did not; a
+   * landing with nothing to confirm, or already settled, returns its record as it is.
+   */
+  confirm(landing: FaultLanding): Promise<FaultConfirmation | undefined>;
 }
 
 export interface FaultEnvironmentParts {
@@ -38,6 +46,7 @@ export function createFaultEnvironment(board: BoardRecord, parts: FaultEnvironme
     board,
     openOcdProcess: () => parts.openocd.process,
     openSideChannel: () => parts.openocd.openSideChannel(),
+    tcl: () => parts.openocd.caller(() => new Error('OpenOCD is not running')),
     power: parts.power,
     control: parts.control,
   };
@@ -66,6 +75,10 @@ export function createSessionFaults(
       const landing = await fireNow(env, injector, description);
       hooks.onFired(landing, injector);
       return landing;
+    },
+    confirm: async (landing) => {
+      if (landing.confirmation?.status === 'pending') hooks.check('faults.confirm');
+      return confirmFault(env, landing);
     },
   };
 }
