@@ -4,7 +4,7 @@
  * board keep its flash in .hil/virtual/<board>.flash (harness/cli/cli-session.ts).
  * Exit codes (harness/exit-codes.ts): 0 passed, 1 the board failed a check, 2 no verdict.
  */
-import { ExitCode, isNoVerdictError } from './exit-codes.js';
+import { classifyFailure, ExitCode, isNoVerdictError } from './exit-codes.js';
 import { blankCheckCommand } from './cli/blank-check-command.js';
 import { boardsCommand } from './cli/boards-command.js';
 import { bootCommand } from './cli/boot-command.js';
@@ -73,16 +73,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     // Ctrl-C closed the session under the command: the interrupt line says it all.
     if (interrupted) return ExitCode.NoVerdict;
+    // The board or the procedure failed (a VerdictError: protection, an erase the chip refused):
+    // a verdict, exit 1, by the same rule as the suite's.
+    const verdict = classifyFailure(error) === 'verdict';
+    const exitCode = verdict ? ExitCode.VerdictFailed : ExitCode.NoVerdict;
     // --json promises one document on stdout: failures too.
     if (rest.includes('--json')) {
-      const kind = error instanceof UsageError ? 'usage' : isNoVerdictError(error) ? 'no-verdict' : 'harness-bug';
+      const kind = verdict ? 'verdict' : error instanceof UsageError ? 'usage' : isNoVerdictError(error) ? 'no-verdict' : 'harness-bug';
       console.log(
         toJson({
           command: name,
           error: { kind, name: (error as Error)?.name, message: (error as Error)?.message ?? String(error) },
-          exitCode: ExitCode.NoVerdict,
+          exitCode,
         }),
       );
+    }
+    if (verdict) {
+      console.error(`hil ${name}: ${(error as Error).message}`);
+      return exitCode;
     }
     if (error instanceof UsageError) {
       console.error(`hil ${name}: ${error.message}\n\n${command.usage}`);

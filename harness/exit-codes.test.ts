@@ -39,12 +39,13 @@ describe('exit codes and verdict vs broken (harness/exit-codes)', () => {
     expect(classifyFailure(foreign)).to.equal('broken');
   });
 
-  it('run exit code: verdict failures outrank broken; broken alone is 2; nothing run is 2', () => {
+  it('run exit code: verdict failures outrank broken; broken alone is 2; nothing run, or every test skipped, is 2', () => {
     expect(exitCodeFor({ passed: 3, failed: 0, broken: 0, skipped: 1 })).to.equal(0);
     expect(exitCodeFor({ passed: 3, failed: 1, broken: 0, skipped: 0 })).to.equal(1);
     expect(exitCodeFor({ passed: 3, failed: 2, broken: 1, skipped: 0 })).to.equal(1);
     expect(exitCodeFor({ passed: 3, failed: 1, broken: 1, skipped: 0 })).to.equal(2);
     expect(exitCodeFor({ passed: 0, failed: 0, broken: 0, skipped: 0 })).to.equal(2);
-    expect(exitCodeFor({ passed: 0, failed: 0, broken: 0, skipped: 2 })).to.equal(0);
+    // Every test skipped: nothing was judged, no verdict.
+    expect(exitCodeFor({ passed: 0, failed: 0, broken: 0, skipped: 2 })).to.equal(2);
   });
 });

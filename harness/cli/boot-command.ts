@@ -40,7 +40,8 @@ export const bootCommand: Command = {
       );
     const out = new CliOutput(common.json);
     const { board } = chooseBoard(common);
-    const story = await withCliSession(board, common, {}, async (session) => {
+    // This boot is the UART's proof: one at open would run the bootloader first and change what it reports.
+    const story = await withCliSession(board, common, { uartProofAtOpen: false }, async (session) => {
       if (bootloader !== undefined) {
         const r = await session.programInternalFlash(bootloader);
         out.line(`board ${board.id}: programmed ${bootloader} into internal flash (${r.bytes} bytes, verified)`);

@@ -1,16 +1,50 @@
 /**
- * Failures of the flash layer that keep the harness from a verdict: each names the board, the
- * command as sent and what came back.
+ * Failures of the flash layer. Each names the board, the command as sent and what came back.
+ *
+ * A flash operation OpenOCD reports failed or refused (an erase the chip did not accept,
+ * protection, a program or verify that failed), or a chip recovery could not bring back, is the
+ * procedure under test failing: a verdict in "procedure failed" (VerdictError). The same error
+ * caused by the rig (OpenOCD died, the Tcl connection was lost, the session refused) is no
+ * verdict: `rigFailureIn` finds that in the cause chain and the error classifies as broken.
  */
-import { NoVerdictError } from '../exit-codes.js';
+import { classifyFailure, NoVerdictError, VerdictCategory, VerdictError } from '../exit-codes.js';
+import { TclCommandError } from '../openocd/index.js';
 import { formatStatus, type ProtectedRange, type StatusRegisters } from './status-registers.js';
 
 function hex(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
-/** An OpenOCD flash command failed or answered something we cannot use. */
-export class FlashOperationError extends NoVerdictError {
+/** Errors that only pass a failure on: the reason is in their cause (session steps, the health check). */
+const CARRIERS = new Set(['SessionError', 'HealthCheckError', 'FlashOperationError', 'FlashVerifyError']);
+
+function isTclCommandError(error: unknown): error is TclCommandError {
+  // By name too: a second copy of the OpenOCD module (another import path) has its own class.
+  return error instanceof TclCommandError || (error instanceof Error && (error.name === 'TclCommandError' || error.name === 'ImageVerifyError'));
+}
+
+/**
+ * The rig's failure behind `cause`, or undefined when the failure is the procedure's. Only two
+ * things are the procedure's: OpenOCD's own report of a failed command (a TclCommandError: it
+ * ran the command and the target or the chip said no) and the harness's own reading of the chip
+ * (no cause at all). Anything else found first (OpenOCD exited, the Tcl connection lost or
+ * silent, the session refusing because it is broken or interrupted, a bug) is the rig. A Tcl
+ * "invalid command name" is a config that lacks a proc or driver: the rig as well.
+ */
+export function rigFailureIn(cause: unknown): Error | undefined {
+  let link = cause;
+  for (let depth = 0; link !== undefined && depth < 16; depth++) {
+    if (isTclCommandError(link)) return /^invalid command name/.test(link.tclMessage) ? link : undefined;
+    if (classifyFailure(link) === 'verdict') return undefined;
+    if (!(link instanceof Error)) return new Error(String(link));
+    if (!CARRIERS.has(link.name) || link.cause === undefined) return link;
+    link = link.cause;
+  }
+  return undefined;
+}
+
+/** An OpenOCD flash command failed (verdict), or could not run because the rig failed (broken). */
+export class FlashOperationError extends VerdictError {
   constructor(
     readonly boardId: string,
     readonly operation: string,
@@ -18,16 +52,21 @@ export class FlashOperationError extends NoVerdictError {
     readonly response: string,
     options?: { cause?: unknown },
   ) {
-    super(`board ${boardId}: ${operation} failed\n  command: ${command}\n  came back: ${response || '(nothing)'}`, options);
+    const brokenBy = rigFailureIn(options?.cause);
+    super(VerdictCategory.procedureFailed, `board ${boardId}: ${operation} failed\n  command: ${command}\n  came back: ${response || '(nothing)'}`, {
+      cause: options?.cause,
+      ...(brokenBy ? { brokenBy } : {}),
+    });
   }
 }
 
 /**
  * BP/TB/CMP (or WPS individual locks) protect part of the flash. The harness never clears
- * protection on its own: someone set it on purpose, or the part is misconfigured; either way a
- * person decides. Names the protected ranges and the raw status registers.
+ * protection on its own: someone set it on purpose, or the board config or the procedure left it
+ * set; either way a person decides, and the run cannot program the range: "procedure failed".
+ * Names the protected ranges and the raw status registers.
  */
-export class FlashProtectedError extends NoVerdictError {
+export class FlashProtectedError extends VerdictError {
   constructor(
     readonly boardId: string,
     readonly status: StatusRegisters,
@@ -38,6 +77,7 @@ export class FlashProtectedError extends NoVerdictError {
     readonly explanation: string,
   ) {
     super(
+      VerdictCategory.procedureFailed,
       `board ${boardId}: W25Q512JV write protection is set (${formatStatus(status)}): ${explanation}. ` +
         `Protected: ${protectedRanges.map((r) => `${hex(r.start)}..${hex(r.end - 1)} (4 KiB sectors ${r.start / 4096}..${r.end / 4096 - 1})`).join(', ') || 'individual block locks'}` +
         (blocking.length > 0 ? `; the requested range overlaps ${blocking.map((r) => `${hex(r.start)}..${hex(r.end - 1)}`).join(', ')}` : '') +
@@ -46,19 +86,19 @@ export class FlashProtectedError extends NoVerdictError {
   }
 }
 
-/** The chip stays in a state recovery could not leave (busy forever, no JEDEC id). */
-export class FlashRecoveryError extends NoVerdictError {
+/** The chip stays in a state recovery could not leave (busy forever, no JEDEC id): the procedure cannot bring it back. */
+export class FlashRecoveryError extends VerdictError {
   constructor(
     readonly boardId: string,
     readonly found: string,
     readonly tried: readonly string[],
   ) {
-    super(`board ${boardId}: could not recover the QSPI flash: ${found}; tried: ${tried.join('; ') || 'nothing'}`);
+    super(VerdictCategory.procedureFailed, `board ${boardId}: could not recover the QSPI flash: ${found}; tried: ${tried.join('; ') || 'nothing'}`);
   }
 }
 
-/** A verify after programming found the flash differs from the image. */
-export class FlashVerifyError extends NoVerdictError {
+/** A verify after programming found the flash differs from the image (verdict; broken when the rig failed). */
+export class FlashVerifyError extends VerdictError {
   constructor(
     readonly boardId: string,
     readonly offset: number,
@@ -66,7 +106,9 @@ export class FlashVerifyError extends NoVerdictError {
     readonly differences: readonly { address: number; actual: number; expected: number }[],
     options?: { cause?: unknown },
   ) {
+    const brokenBy = rigFailureIn(options?.cause);
     super(
+      VerdictCategory.procedureFailed,
       `board ${boardId}: verify of ${length} bytes at flash offset ${hex(offset)} failed` +
         (differences.length > 0
           ? `; first differences: ${differences
@@ -74,7 +116,7 @@ export class FlashVerifyError extends NoVerdictError {
               .map((d) => `${hex(d.address)} was 0x${d.actual.toString(16)} expected 0x${d.expected.toString(16)}`)
               .join(', ')}`
           : ''),
-      options,
+      { cause: options?.cause, ...(brokenBy ? { brokenBy } : {}) },
     );
   }
 }

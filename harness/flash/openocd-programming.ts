@@ -5,9 +5,12 @@
  *   own: `reset init`, `flash write_image erase <file> <addr> bin`, `verify_image <file> <addr> bin`.
  * - `programWithProgramCommand`: OpenOCD's `program` proc itself (the baseline: it hides the
  *   reason of a failure behind "** Programming Failed **").
+ *
+ * A failure OpenOCD reports is the procedure's (a verdict); OpenOCD dying or the Tcl connection
+ * lost under either is the rig's and goes through as broken (errors.ts `rigFailureIn`).
  */
 import { ImageVerifyError, tclCommand } from '../openocd/index.js';
-import { FlashOperationError } from './errors.js';
+import { FlashOperationError, rigFailureIn } from './errors.js';
 import { failureText } from './failure-text.js';
 import type { QspiTarget } from './qspi-target.js';
 
@@ -98,7 +101,11 @@ export interface ProgramCommandResult {
   readonly elapsedMs: number;
 }
 
-/** OpenOCD's `program <file> [verify] <address>` proc, as the baseline users run. */
+/**
+ * OpenOCD's `program <file> [verify] <address>` proc, as the baseline users run. `{ ok: false }`
+ * only when OpenOCD ran `program` and reported it failed; a dead OpenOCD, a lost or silent Tcl
+ * connection, a config without `program` throw (broken: no verdict about the board).
+ */
 export async function programWithProgramCommand(
   target: QspiTarget,
   file: string,
@@ -114,6 +121,7 @@ export async function programWithProgramCommand(
     const output = await target.commands.capture(command, { timeoutMs: 600_000 });
     return { ok: true, command, output, elapsedMs: performance.now() - started };
   } catch (error) {
+    if (rigFailureIn(error) !== undefined) throw error;
     return { ok: false, command, output: failureText(error), elapsedMs: performance.now() - started };
   }
 }

@@ -1,7 +1,7 @@
 /** Allure helpers for specs and drivers, and the run-level results files. (The runner's reporter, hil-allure-reporter.ts, is imported directly: it pulls in mocha.) */
 export { attachFile, attachJson, attachText, formatParameter, isReporting, labels, parameter, step } from './allure.js';
 export type { Labels, ParameterValue, Severity } from './allure.js';
-export { HIL_CATEGORIES, VerdictPhrase, writeCategories, writeEnvironmentProperties } from './results-files.js';
+export { categoryOf, HIL_CATEGORIES, VerdictPhrase, writeCategories, writeEnvironmentProperties } from './results-files.js';
 export type { EnvironmentInfo } from './results-files.js';
 export { attachEvidenceSince, attachFaultLanding, attachSectorMap, attachSessionEvidence } from './evidence.js';
 export type { EvidenceSource } from './evidence.js';

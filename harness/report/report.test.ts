@@ -124,10 +124,16 @@ describe('Allure helpers (harness/report)', () => {
     expect(lines).to.deep.equal(['board=virtual-h745', 'openocd.version=0.12.0', 'timeScale=0.01']);
   });
 
-  it('categories.json: the four HIL categories; verdict ones match assertion messages, broken matches status', () => {
+  it('categories.json: the five HIL categories; verdict ones match assertion messages, broken matches status', () => {
     writeCategories(dir);
     const written = JSON.parse(readFileSync(join(dir, 'categories.json'), 'utf8')) as { name: string; messageRegex?: string; matchedStatuses: string[] }[];
-    expect(written.map((c) => c.name)).to.deep.equal(['flash not cleared', 'boot accepted a bad image', 'boot fault', 'infrastructure broken']);
+    expect(written.map((c) => c.name)).to.deep.equal([
+      'procedure failed',
+      'flash not cleared',
+      'boot accepted a bad image',
+      'boot fault',
+      'infrastructure broken',
+    ]);
     const match = (message: string, status: string): string | undefined =>
       written.find((c) => c.matchedStatuses.includes(status) && (c.messageRegex === undefined || new RegExp(`^${c.messageRegex}$`).test(message)))?.name;
     expect(match('flash not cleared: sector 16 (0x90010000) has 12 bytes != 0xFF', 'failed')).to.equal('flash not cleared');
@@ -135,12 +141,17 @@ describe('Allure helpers (harness/report)', () => {
     expect(match('HIL-FAULT HardFault cfsr=0x00000400', 'failed')).to.equal('boot fault');
     expect(match('openocd exited with code 1', 'broken')).to.equal('infrastructure broken');
     expect(match('expected 1 to equal 2', 'failed')).to.equal(undefined);
-    expect(HIL_CATEGORIES).to.have.length(4);
+    expect(HIL_CATEGORIES).to.have.length(5);
+    // "procedure failed" only at the start: OpenOCD output quoted after it (a HardFault) does not move it.
+    expect(match('procedure failed: board b: flash erase_sector failed\n  came back: HardFault', 'failed')).to.equal('procedure failed');
+    expect(match('flash not cleared: the run stopped (procedure failed earlier)', 'failed')).to.equal('flash not cleared');
+    expect(match('procedure failed: openocd died', 'broken')).to.equal('infrastructure broken');
     expect(existsSync(join(dir, 'categories.json'))).to.equal(true);
     // The phrases specs are told to use land in their categories.
     expect(match(`${VerdictPhrase.flashNotCleared}: x`, 'failed')).to.equal('flash not cleared');
     expect(match(`${VerdictPhrase.bootAcceptedBadImage}: x`, 'failed')).to.equal('boot accepted a bad image');
     expect(match(`${VerdictPhrase.bootFault}: x`, 'failed')).to.equal('boot fault');
+    expect(match(`${VerdictPhrase.procedureFailed}: x`, 'failed')).to.equal('procedure failed');
   });
 
   it('allurerc.mjs (Allure 3 config) carries the same categories', async () => {

@@ -5,17 +5,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { FileSystemWriter } from 'allure-js-commons/sdk/reporter';
 import type { Category } from 'allure-js-commons/sdk';
+import { VerdictCategory } from '../exit-codes.js';
 
 /**
  * Phrases that verdict messages start with, so the report sorts them into categories. Specs and
  * checks use them in their assertion messages, e.g.
- * `expect(map.staleSectors, `${VerdictPhrase.flashNotCleared}: ...`).to.be.empty`.
+ * `expect(map.staleSectors, `${VerdictPhrase.flashNotCleared}: ...`).to.be.empty`; a VerdictError
+ * (harness/exit-codes.ts) puts its category there itself. One list: the categories of the rule.
  */
-export const VerdictPhrase = {
-  flashNotCleared: 'flash not cleared',
-  bootAcceptedBadImage: 'boot accepted a bad image',
-  bootFault: 'boot fault',
-} as const;
+export const VerdictPhrase = VerdictCategory;
 
 /**
  * The report's failure categories, first match wins: verdict categories by message, then the
@@ -24,6 +22,20 @@ export const VerdictPhrase = {
  * because Allure 2 matches them against the whole message.
  */
 export const HIL_CATEGORIES: readonly Category[] = JSON.parse(readFileSync(new URL('./categories.json', import.meta.url), 'utf8')) as Category[];
+
+/**
+ * The category a result falls into, as the report files it: the first category whose statuses
+ * include `status` and whose pattern matches the whole message. Undefined: none (a verdict whose
+ * message names no category).
+ */
+export function categoryOf(status: string, message: string, categories: readonly Category[] = HIL_CATEGORIES): string | undefined {
+  for (const c of categories) {
+    if (c.matchedStatuses && !c.matchedStatuses.includes(status as never)) continue;
+    if (c.messageRegex !== undefined && !new RegExp(`^${c.messageRegex}$`).test(message)) continue;
+    return c.name;
+  }
+  return undefined;
+}
 
 export type EnvironmentInfo = Readonly<Record<string, string | number | boolean | undefined>>;
 

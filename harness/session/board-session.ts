@@ -18,6 +18,12 @@
  * the session: later calls fail fast with the first cause until a successful `reconnect()`. A
  * fault injector that ended OpenOCD or cut power marks the session interrupted: flash
  * operations refuse until `reconnect()` (the next run, stated explicitly by the spec).
+ *
+ * Verdict or broken (README): a health check that fails at open is broken, the board was never
+ * fit to judge. After an injected fault the session knows the board passed before it, so a chip
+ * that no longer probes or answers at `reconnect()` is a verdict (ChipLostAfterFaultError). The
+ * UART is proven by a boot (health-check.ts): at open when a bootloader is in internal flash,
+ * else by `proveUart()` once the spec support has programmed one.
  */
 import type { StartedBoard } from '../boards/board-kinds.js';
 import type { BoardRecord } from '../boards/types.js';
@@ -29,16 +35,27 @@ import type { RecoveryReport } from '../flash/recovery.js';
 import { OpenOcdCommands, type OpenOcdProcess } from '../openocd/index.js';
 import type { PowerSwitch } from '../power/power-switch.js';
 import type { UartConsole } from '../serial/uart-console.js';
+import { rigFailureIn } from '../flash/errors.js';
 import { claimBoard, openSessionPower, openSessionUart, startSessionBoard } from './bring-up.js';
-import { HealthCheckError, SessionInterruptedError, SessionStateError, sessionStep } from './errors.js';
+import { ChipLostAfterFaultError, HealthCheckError, SessionInterruptedError, SessionStateError, sessionStep } from './errors.js';
 import { SessionEvidence, type HealthReport } from './evidence.js';
 import { createSessionFlash } from './flash-target.js';
-import { runHealthCheck } from './health-check.js';
+import { proveUart, runHealthCheck, type UartProofParts } from './health-check.js';
 import { Lifecycle, type SessionState } from './lifecycle.js';
 import { OpenOcdConnection } from './openocd-connection.js';
 import type { BoardSessionOptions } from './options.js';
 import { createFaultEnvironment, createSessionFaults, type SessionFaults } from './session-faults.js';
 import { TeardownError, TeardownStack } from './teardown.js';
+
+/** STM32H745 internal flash, bank 1: the CM7 boots from its vector table (initial SP, reset vector). */
+const INTERNAL_FLASH = 0x08000000;
+const INTERNAL_FLASH_END = 0x08200000;
+/** The health-check steps that ask the QSPI chip itself: failing after a fault, the chip is lost. */
+const CHIP_CHECKS = new Set(['QSPI bank probed', 'QSPI JEDEC id']);
+/** A bootloader prints its first line within milliseconds of reset; this is slack for a loaded CI host. */
+const DEFAULT_UART_PROOF_TIMEOUT_MS = 3000;
+
+const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 export class BoardSession {
   readonly evidence = new SessionEvidence();
@@ -53,6 +70,12 @@ export class BoardSession {
   private powerSwitch: PowerSwitch | undefined;
   private uartConsole: UartConsole | undefined;
   private interruptedBy: FaultLanding | undefined;
+  /** The last injected fault the QSPI bank has not probed since: a health check failing now is the chip's. */
+  private faultSinceProbe: FaultLanding | undefined;
+  /** How the UART was proven by a boot in this session (undefined: not yet). */
+  private uartProvenBy: string | undefined;
+  /** True while `reconnect()` health-checks: no UART proof there (it would boot before the landing is read). */
+  private reconnecting = false;
   /** The OpenOCD connection generation in which the QSPI bank was last probed. */
   private probedInGeneration: number | undefined;
   private closing: Promise<void> | undefined;
@@ -75,6 +98,7 @@ export class BoardSession {
         await this.openocd.reset('init');
         await this.openocd.flashProbe(board.qspi.bank);
         this.probedInGeneration = this.connection.generation;
+        this.faultSinceProbe = undefined;
       }),
       boot: sessionStep(board.id, 'reset run', () => this.openocd.reset('run')),
     });
@@ -189,18 +213,52 @@ export class BoardSession {
   }
 
   /**
+   * Proves the UART by a boot (`reset run`, any HIL-BOOT line within the timeout) and adds "UART
+   * answers" to the health report. The spec support calls it right after programming the
+   * bootloader: a fresh virtual board has none at open, so nothing could print then. Silence is
+   * broken (HealthCheckError: the bootloader was just verified, the tty is the rig's); once
+   * proven, silence later in the session is the board's, a verdict. Runs once a session.
+   */
+  async proveUart(): Promise<HealthReport> {
+    const console = this.uart;
+    this.lifecycle.check('proveUart');
+    if (this.uartProvenBy !== undefined && this.healthReport) return this.healthReport;
+    return this.evidence.time('prove UART', () =>
+      proveUart({
+        board: this.board,
+        uart: this.uartProofParts(),
+        console,
+        ...(this.healthReport ? { base: this.healthReport } : {}),
+        markBroken: (error) => this.lifecycle.markBroken(error),
+        record: (report) => this.recordHealth(report),
+      }),
+    );
+  }
+
+  /**
    * The next run after a fault (or a broken session): stops what is left of OpenOCD, restores
    * power, starts OpenOCD again and health-checks. Clears the broken and interrupted marks.
+   * After an injected fault the chip failing the QSPI checks is a verdict: ChipLostAfterFaultError.
    */
   async reconnect(options: { recover?: boolean } = {}): Promise<HealthReport> {
     if (this.lifecycle.isClosed) throw new SessionStateError(this.board.id, 'reconnect', 'closed', 'the session is closed');
     return this.evidence.time('reconnect', async () => {
+      const fault = this.faultSinceProbe;
       await this.connection.stop();
       this.lifecycle.clearBroken();
       this.lifecycle.force('off');
       this.interruptedBy = undefined;
       await this.lifecycle.transition('powered');
-      return this.healthCheckWithRecovery(options.recover ?? false);
+      this.reconnecting = true;
+      try {
+        return await this.healthCheckWithRecovery(options.recover ?? false);
+      } catch (error) {
+        // The probe may have passed before the JEDEC id failed: the fault still stands.
+        this.faultSinceProbe ??= fault;
+        throw this.chipLostAfter(fault, error) ?? error;
+      } finally {
+        this.reconnecting = false;
+      }
     });
   }
 
@@ -252,6 +310,7 @@ export class BoardSession {
 
   private noteFault(landing: FaultLanding, injector: FaultInjector): void {
     this.evidence.recordFault(landing);
+    this.faultSinceProbe = landing;
     if (injector.endsOpenOcd || injector.cutsPower) {
       this.interruptedBy = landing;
       this.lifecycle.force('off');
@@ -282,13 +341,55 @@ export class BoardSession {
         openocd: this.openocd,
         flashReady: () => this.ensure('flash-ready', 'health'),
         jedecId: () => this.flash.jedecId(),
-        ...((this.options.uart ?? true) ? { uart: () => this.uartConsole } : {}),
+        ...((this.options.uart ?? true) ? { uart: this.uartProofParts() } : {}),
         markBroken: (error) => this.lifecycle.markBroken(error),
-        record: (report) => {
-          this.healthReport = report;
-          this.evidence.recordHealth(report);
-        },
+        record: (report) => this.recordHealth(report),
       }),
     );
+  }
+
+  private recordHealth(report: HealthReport): void {
+    this.healthReport = report;
+    this.evidence.recordHealth(report);
+    const proof = report.checks.find((c) => c.check === 'UART answers' && c.ok);
+    if (proof) this.uartProvenBy ??= proof.detail;
+  }
+
+  private uartProofParts(): UartProofParts {
+    return {
+      console: () => this.uartConsole,
+      skipReason: () => this.uartProofSkipReason(),
+      resetRun: () => this.boot(),
+      timeoutMs: this.options.uartProofTimeoutMs ?? DEFAULT_UART_PROOF_TIMEOUT_MS,
+    };
+  }
+
+  /** Why the health check does not prove the UART by a boot now; undefined: it does. */
+  private async uartProofSkipReason(): Promise<string | undefined> {
+    if (this.uartProvenBy !== undefined) return `proven earlier in this session (${this.uartProvenBy})`;
+    if (this.reconnecting)
+      return 'not at reconnect: a boot would let the bootloader touch the QSPI flash before the interrupted run is read; proveUart() after programming a bootloader';
+    if (this.options.uartProofAtOpen === false) return 'not asked for at open (uartProofAtOpen: false)';
+    let words: number[];
+    try {
+      words = await this.openocd.readMemory(INTERNAL_FLASH, 32, 2);
+    } catch (error) {
+      return `internal flash at ${hex8(INTERNAL_FLASH)} unreadable (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+    }
+    const [sp = 0xffffffff, reset = 0xffffffff] = words;
+    const inRam = sp >= 0x20000000 && sp < 0x40000000;
+    const inFlash = (reset & 1) === 1 && reset >= INTERNAL_FLASH && reset < INTERNAL_FLASH_END;
+    if (inRam && inFlash) return undefined;
+    const what = sp === 0xffffffff && reset === 0xffffffff ? 'erased' : `no vector table (sp=${hex8(sp)} reset=${hex8(reset)})`;
+    return `internal flash at ${hex8(INTERNAL_FLASH)} is ${what}: no bootloader to print yet; proveUart() once one is programmed`;
+  }
+
+  /** A QSPI health-check failure after an injected fault, as the verdict it is; undefined otherwise. */
+  private chipLostAfter(fault: FaultLanding | undefined, error: unknown): ChipLostAfterFaultError | undefined {
+    if (!fault) return undefined;
+    if (!(error instanceof HealthCheckError) || !CHIP_CHECKS.has(error.check)) return undefined;
+    // OpenOCD dying during the check is still the rig's, whatever it was asking.
+    if (rigFailureIn(error.cause) !== undefined) return undefined;
+    return new ChipLostAfterFaultError(this.board.id, fault, error);
   }
 }

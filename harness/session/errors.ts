@@ -1,8 +1,11 @@
 /**
- * Why a board session could not do what was asked. All of them are "no verdict": the harness
- * did not get to look at the board. Each names the board, what was being done and what came back.
+ * Why a board session could not do what was asked. All but one are "no verdict": the harness
+ * did not get to look at the board. The exception is ChipLostAfterFaultError, the chip no longer
+ * answering after an injected fault: the worst field outcome, a verdict on the procedure. Each
+ * names the board, what was being done and what came back.
  */
-import { isNoVerdictError, NoVerdictError } from '../exit-codes.js';
+import { isNoVerdictError, isVerdictError, NoVerdictError, VerdictCategory, VerdictError } from '../exit-codes.js';
+import type { FaultLanding } from '../faults/injectors.js';
 
 export class SessionError extends NoVerdictError {
   constructor(
@@ -53,7 +56,11 @@ export class SessionInterruptedError extends SessionError {
   }
 }
 
-/** The bring-up health check failed. */
+/**
+ * The health check failed: at open the board was never fit for a verdict, and a tty that is open
+ * but silent at the UART proof is the rig's. After an injected fault `reconnect()` turns a QSPI
+ * failure into ChipLostAfterFaultError instead.
+ */
 export class HealthCheckError extends SessionError {
   constructor(
     boardId: string,
@@ -66,13 +73,37 @@ export class HealthCheckError extends SessionError {
   }
 }
 
-/** A lifecycle step whose failures are infrastructure: typed, naming the board and the command. */
+/**
+ * After an injected fault the QSPI chip no longer probes or answers its JEDEC id at
+ * `reconnect()`: the board passed its health check before the fault, so this is what the
+ * interrupted procedure left, a verdict ("procedure failed"), not the lab's problem.
+ */
+export class ChipLostAfterFaultError extends VerdictError {
+  constructor(
+    readonly boardId: string,
+    readonly landing: FaultLanding,
+    readonly healthCheck: HealthCheckError,
+  ) {
+    const at = landing.point === 'manual' ? `a manual fault (${landing.description})` : landing.point;
+    super(
+      VerdictCategory.procedureFailed,
+      `the chip no longer answers after ${landing.injector} at ${at}: ${healthCheck.check} failed on board ${boardId} ` +
+        `(command: ${healthCheck.command}): ${healthCheck.response}`,
+      { cause: healthCheck },
+    );
+  }
+}
+
+/**
+ * A lifecycle step whose untyped failures are infrastructure: typed, naming the board and the
+ * command. An error that already states its side (verdict or not) passes unchanged.
+ */
 export function sessionStep(boardId: string, action: string, body: () => Promise<void>): () => Promise<void> {
   return async () => {
     try {
       await body();
     } catch (error) {
-      if (isNoVerdictError(error)) throw error;
+      if (isNoVerdictError(error) || isVerdictError(error)) throw error;
       throw new SessionError(boardId, action, error instanceof Error ? error.message : String(error), { cause: error });
     }
   };

@@ -12,6 +12,14 @@ export interface BoardSessionOptions {
   readonly uart?: boolean;
   /** Run the health check while opening (default true). */
   readonly healthCheck?: boolean;
+  /**
+   * Prove the UART at open by a boot (`reset run`, a HIL-BOOT line) when internal flash holds a
+   * bootloader (default true). Off for `hil boot`: its own boot is the proof, and a boot before
+   * it would change the status registers it reports.
+   */
+  readonly uartProofAtOpen?: boolean;
+  /** How long the UART proof waits for a HIL-BOOT line after `reset run` (default 3000 ms). */
+  readonly uartProofTimeoutMs?: number;
   /** Take the board lock (default true). */
   readonly lock?: boolean;
   readonly lockDir?: string;
