@@ -59,7 +59,7 @@ async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time'
   const afterFault = await step('(a) boot after the fault', () => bootAndObserve(session));
   await attachJson('(a) boot after the fault', afterFault);
   expect(faultSeen(afterFault), `${VerdictPhrase.bootFault} after an interrupted run: ${describeBoot(afterFault)}`).to.equal(false);
-  expect(afterFault.image, `no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
+  expect(afterFault.image, `${VerdictPhrase.bootFault}: no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
   // The previous image may still boot only if the fault left every unit of it as it was; the new
   // one only if the flash shows all of it written (a kill lets the chip finish what it was sent).
   const untouched = result.observation.observed === 'none';

@@ -179,8 +179,10 @@ describe('Erase really clears, for every erase path', function () {
         const cut = await step('erase of unit 0 cut by power loss', () =>
           session.flash.program(seededBytes(8 * KIB, 4), { faultPoint: parseFaultPoint('erase-in-flight:first:50%'), injector }),
         );
-        await attachJson('fault landing', cut.landing);
         await session.reconnect();
+        // The MCU's reset flags must show the cut happened (broken otherwise), before the sector is judged.
+        await session.faults.confirm(cut.landing!);
+        await attachJson('fault landing', cut.landing);
         await session.flash.sectorMap({ expected: old, previous: old, title: 'after power loss mid-erase' });
         await step('erase again: flash erase_sector 0 0', () => session.openocd.flashEraseSector(b.qspi.bank, 0, 0));
         await expectBlank(session, { offset: 0, length: UNIT }, 'erasing a half-erased sector again');

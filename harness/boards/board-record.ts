@@ -25,7 +25,7 @@ export interface RawBoard {
   uart: { path?: string; virtual?: true; host?: string; port?: number; baud?: number };
   power: PowerSpec;
   reset: BoardRecord['reset'];
-  allows: BoardRecord['allows'];
+  allows: { massErase: boolean; powerCut: boolean; nonVolatileWrites?: boolean };
   virtual?: { timeScale: number };
 }
 
@@ -56,7 +56,7 @@ export function toBoardRecord(raw: RawBoard, index: number, file: string): Board
     uart: uartSpec(raw.uart),
     power: { ...raw.power },
     reset: { ...raw.reset },
-    allows: { ...raw.allows },
+    allows: { ...raw.allows, nonVolatileWrites: raw.allows.nonVolatileWrites ?? false },
     ...(raw.virtual !== undefined ? { virtual: { ...raw.virtual } } : {}),
     source: { file, jsonPath: `$.boards[${index}]` },
   };

@@ -90,6 +90,23 @@ describe('boards file loader (harness/boards/load)', () => {
       expect(real!.virtual).to.equal(undefined);
     });
 
+    it('allows.nonVolatileWrites is false unless the entry says true', () => {
+      const allowing = virtualBoard();
+      (allowing.allows as Json).nonVolatileWrites = true;
+      const [sim, real] = loadBoardsFile(write(withBoards(allowing, realBoard()))).boards;
+      expect(sim!.allows).to.deep.equal({ massErase: true, powerCut: true, nonVolatileWrites: true });
+      expect(real!.allows).to.deep.equal({ massErase: true, powerCut: false, nonVolatileWrites: false });
+    });
+
+    it("the virtual board's relay on another channel (a mis-wired relay for the fault-confirmation tests)", () => {
+      const board = virtualBoard();
+      board.power = { type: 'virtual', channel: 2 };
+      const [record] = loadBoardsFile(write(withBoards(board))).boards;
+      expect(record!.power).to.deep.equal({ type: 'virtual', channel: 2 });
+      board.power = { type: 'virtual', channel: 9 };
+      expect(loadError(withBoards(board)).error.message).to.include('$.boards[0].power.channel');
+    });
+
     it('accepts a ser2net UART, a command power switch and an OpenOCD served elsewhere', () => {
       const board = realBoard();
       board.uart = { host: 'farm-7', port: 4001 };
@@ -110,7 +127,9 @@ describe('boards file loader (harness/boards/load)', () => {
       // The two virtual entries are the same board: only the OpenOCD configs (and id, words, place) differ.
       expect({ ...jtag!, id: stlink!.id, description: stlink!.description, openocd: stlink!.openocd, source: stlink!.source }).to.deep.equal(stlink);
       expect(nucleo!.qspi.base).to.equal(0x90000000);
-      expect(nucleo!.allows).to.deep.equal({ massErase: true, powerCut: false });
+      expect(nucleo!.allows).to.deep.equal({ massErase: true, powerCut: false, nonVolatileWrites: false });
+      // The virtual boards' status registers are software: spec 6 may set and restore BP bits there.
+      expect(stlink!.allows.nonVolatileWrites).to.equal(true);
       for (const board of inventory.boards) expect(() => assertBoardFilesExist(board)).not.to.throw();
     });
   });
@@ -272,6 +291,18 @@ describe('boards file loader (harness/boards/load)', () => {
       (board.allows as Json).powerCut = true;
       const { error } = loadError(withBoards(board));
       expect(error.message).to.include('board "bench-1" at $.boards[0].allows.powerCut: is true but power.type is "none"');
+    });
+
+    it('allows.nonVolatileWrites that is not a boolean, or misspelt', () => {
+      const board = realBoard();
+      (board.allows as Json).nonVolatileWrites = 'yes';
+      const { error } = loadError(withBoards(board));
+      expect(error.message).to.include('board "bench-1" at $.boards[0].allows.nonVolatileWrites: is string "yes", must be of type boolean');
+      const typo = realBoard();
+      (typo.allows as Json).nonVolatileWrite = true;
+      expect(loadError(withBoards(typo)).error.message).to.include(
+        'board "bench-1" at $.boards[0].allows.nonVolatileWrite: unknown field "nonVolatileWrite" (did you mean "nonVolatileWrites"?)',
+      );
     });
 
     it('virtual power or UART on a real board', () => {

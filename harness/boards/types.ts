@@ -44,7 +44,8 @@ export type PowerSpec =
   | { readonly type: 'none' }
   | { readonly type: 'serial-relay'; readonly path: string; readonly channel: number }
   | { readonly type: 'command'; readonly on: string; readonly off: string }
-  | { readonly type: 'virtual' };
+  /** The virtual board's relay tty; `channel` (default 1, the one the board hangs on) lets a test mis-wire it. */
+  | { readonly type: 'virtual'; readonly channel?: number };
 
 export interface ResetSpec {
   /** The probe drives NRST. */
@@ -54,6 +55,11 @@ export interface ResetSpec {
 export interface AllowsSpec {
   readonly massErase: boolean;
   readonly powerCut: boolean;
+  /**
+   * Specs may write the flash's non-volatile status bits (SR1 block protect) and restore them.
+   * False when the boards file leaves it out: a failed restore leaves a real board protected.
+   */
+  readonly nonVolatileWrites: boolean;
 }
 
 export interface VirtualSpec {

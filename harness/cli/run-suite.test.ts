@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,13 +51,50 @@ const FIXTURES: Record<string, string> = {
     describe('fixture spec', () => {
       it('sees the chosen board', () => { expect(process.env.HIL_BOARD).to.equal('bench-1'); });
     });`,
+  'skipped.test.ts': `
+    describe('fixture all skipped', () => {
+      it.skip('is skipped', () => {});
+      it('skips itself', function () { this.skip(); });
+    });`,
+  'setup.spec.ts': `
+    import { NoVerdictError } from ${JSON.stringify(EXIT_CODES)};
+    describe('fixture set-up', () => {
+      before(function bringUp() { throw new NoVerdictError('probe not found'); });
+      it('never runs', () => {});
+      it('never runs either', () => {});
+    });`,
+  'farm.spec.ts': `
+    import { expect } from 'chai';
+    describe('fixture farm', () => {
+      it('keeps the flash', () => { expect(process.env.HIL_BOARD, 'flash not cleared: sector 3 kept on ' + process.env.HIL_BOARD).to.equal('bench-1'); });
+    });`,
 };
+
+interface ResultFile {
+  name: string;
+  fullName: string;
+  status: string;
+  historyId: string;
+  testCaseId: string;
+  parameters: { name: string; value: string }[];
+  labels: { name: string; value: string }[];
+  statusDetails?: { message?: string };
+}
+
+function readResults(resultsDir: string): ResultFile[] {
+  return readdirSync(resultsDir)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as ResultFile);
+}
+
+const parameterOf = (r: ResultFile, name: string): string | undefined => r.parameters.find((p) => p.name === name)?.value;
+const labelOf = (r: ResultFile, name: string): string | undefined => r.labels.find((l) => l.name === name)?.value;
 
 function boardsFile(dir: string): string {
   writeFileSync(join(dir, 'bench.cfg'), '# bench\n');
   const file = join(dir, 'boards.json');
-  const board = {
-    id: 'bench-1',
+  const board = (id: string): Record<string, unknown> => ({
+    id,
     description: 'a bench board',
     kind: 'real',
     openocd: { configs: ['bench.cfg'] },
@@ -66,8 +104,8 @@ function boardsFile(dir: string): string {
     power: { type: 'none' },
     reset: { srst: true },
     allows: { massErase: true, powerCut: false },
-  };
-  writeFileSync(file, JSON.stringify({ boards: [board] }));
+  });
+  writeFileSync(file, JSON.stringify({ boards: [board('bench-1'), board('bench-2')] }));
   return file;
 }
 
@@ -153,6 +191,13 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     expect(statuses).to.deep.equal(['cannot reach openocd: broken', 'cannot release reset: broken', 'finds the flash not cleared: failed']);
   });
 
+  it('every test skipped is no verdict: exit 2, saying so before the closing lines', () => {
+    const run = test(['skipped.test.ts']);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stdout).to.include('no verdict: every test was skipped (2); nothing was judged on this board');
+    expect(run.lastLines).to.deep.equal(['broken: 0', 'suite: 0 passed, 0 failed, 2 skipped']);
+  });
+
   it('a test file that does not load is no verdict: exit 2', () => {
     const run = test(['syntax.test.ts']);
     expect(run.status).to.equal(2);
@@ -202,6 +247,102 @@ describe('suite runner and hil CLI (harness/cli)', function () {
       expect(existsSync(join(lockDir, 'bench-1.lock'))).to.equal(false);
       const env = readFileSync(join(dir, 'results', 'environment.properties'), 'utf8');
       expect(env).to.include('board=bench-1');
+    });
+
+    it('every spec result names the board: a `board` parameter (in its historyId) and the board as parentSuite', () => {
+      const resultsDir = join(dir, 'results-board');
+      const run = hil(['test', '--board', 'bench-1', '--boards', file, '--results-dir', resultsDir, 'board.spec.ts', 'pass.test.ts']);
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      const results = readResults(resultsDir);
+      const spec = results.find((r) => r.fullName.includes('board.spec.ts'));
+      const others = results.filter((r) => r !== spec);
+      expect(parameterOf(spec!, 'board')).to.equal('bench-1');
+      // A real board has no flash time scale: it runs at the chip's own timings.
+      expect(parameterOf(spec!, 'flash time scale')).to.equal(undefined);
+      expect([labelOf(spec!, 'parentSuite'), labelOf(spec!, 'suite')]).to.deep.equal(['bench-1', 'fixture spec']);
+      expect(spec!.historyId).to.equal(`${spec!.testCaseId}:${createHash('md5').update('board:bench-1').digest('hex')}`);
+      // Unit tests beside the specs are not run on a board.
+      for (const unit of others) expect(parameterOf(unit, 'board'), unit.name).to.equal(undefined);
+    });
+
+    it('a failed `before all` in a spec (a board that cannot be brought up) is one broken result naming the board, not silence', () => {
+      const resultsDir = join(dir, 'results-setup');
+      const run = hil(['test', '--board', 'bench-1', '--boards', file, '--results-dir', resultsDir, 'setup.spec.ts']);
+      expect(run.status, run.stdout + run.stderr).to.equal(2);
+      expect(run.lastLines).to.deep.equal(['broken: 1', 'suite: 0 passed, 1 failed, 0 skipped']);
+      const results = readResults(resultsDir);
+      expect(results.map((r) => [r.name, r.status, r.statusDetails?.message])).to.deep.equal([
+        ['set-up failed on board bench-1: "before all" hook: bringUp', 'broken', 'probe not found'],
+      ]);
+      expect(results[0]!.fullName).to.match(/setup\.spec\.ts: fixture set-up > set-up$/);
+      expect(parameterOf(results[0]!, 'board')).to.equal('bench-1');
+      expect(labelOf(results[0]!, 'parentSuite')).to.equal('bench-1');
+    });
+
+    it('hil suite --board bench-1,bench-2: one run per board, results merged into one directory and report; worst outcome (1)', function () {
+      this.timeout(120_000);
+      const resultsDir = join(dir, 'farm-results');
+      const reportDir = join(dir, 'farm-report');
+      const run = hil(
+        ['suite', '--board', 'bench-1,bench-2', '--boards', file, '--results-dir', resultsDir, '--report-dir', reportDir, 'farm.spec.ts'],
+        {},
+        110_000,
+      );
+      expect(run.status, run.stdout + run.stderr).to.equal(1);
+      expect(run.stdout)
+        .to.match(/^\[bench-1\] suite: 1 passed, 0 failed, 0 skipped$/m)
+        .and.match(/^\[bench-2\] suite: 0 passed, 1 failed, 0 skipped$/m);
+      expect(run.stdout).to.include('board bench-2: exit 1 (the board failed a check): 0 passed, 1 failed (0 broken), 0 skipped');
+      expect(run.lastLines).to.deep.equal(['broken: 0', 'suite: 1 passed, 1 failed, 0 skipped']);
+      // Each board wrote its own sub-directory; the merged directory holds both boards' results.
+      expect(readResults(join(resultsDir, 'bench-1'))).to.have.length(1);
+      expect(readResults(join(resultsDir, 'bench-2'))).to.have.length(1);
+      const merged = readResults(resultsDir);
+      expect(merged.map((r) => `${parameterOf(r, 'board')} ${r.status}`).sort()).to.deep.equal(['bench-1 passed', 'bench-2 failed']);
+      expect(merged[0]!.testCaseId, 'the same test case').to.equal(merged[1]!.testCaseId);
+      expect(merged[0]!.historyId, 'two histories, not a retry').not.to.equal(merged[1]!.historyId);
+      const env = readFileSync(join(resultsDir, 'environment.properties'), 'utf8');
+      expect(env)
+        .to.match(/^boards=bench-1, bench-2$/m)
+        .and.match(/^outcome\\ \(bench-2\)=the board failed a check$/m)
+        .and.match(/^board\.kind=real$/m);
+      const categories = JSON.parse(readFileSync(join(resultsDir, 'categories.json'), 'utf8')) as { name: string }[];
+      expect(categories.map((c) => c.name))
+        .to.include('flash not cleared')
+        .and.include('infrastructure broken');
+      const summary = JSON.parse(readFileSync(join(reportDir, 'summary.json'), 'utf8')) as { stats: Record<string, number> };
+      expect(summary.stats).to.deep.equal({ total: 2, passed: 1, failed: 1 });
+      expect(existsSync(join(lockDir, 'bench-1.lock')) || existsSync(join(lockDir, 'bench-2.lock')), 'locks released').to.equal(false);
+    });
+
+    it('hil suite --all-boards: a board whose run wrote nothing (busy) still appears, broken, and the run exits 2', function () {
+      this.timeout(120_000);
+      const holder = { boardId: 'bench-2', pid: process.pid, since: '2026-01-01T00:00:00.000Z', command: 'other run', host: hostname(), token: 'held' };
+      writeFileSync(join(lockDir, 'bench-2.lock'), JSON.stringify(holder));
+      try {
+        const resultsDir = join(dir, 'farm-busy');
+        const run = hil(
+          ['suite', '--all-boards', '--boards', file, '--results-dir', resultsDir, '--report-dir', join(dir, 'farm-busy-report'), 'board.spec.ts'],
+          {},
+          110_000,
+        );
+        expect(run.status, run.stdout + run.stderr).to.equal(2);
+        const merged = readResults(resultsDir);
+        const standIn = merged.find((r) => parameterOf(r, 'board') === 'bench-2');
+        expect(standIn?.status).to.equal('broken');
+        expect(standIn?.name).to.equal('board bench-2: no test ran, no verdict');
+        expect(standIn?.statusDetails?.message).to.include(`board bench-2 is in use by pid ${process.pid}`);
+        expect(merged.find((r) => parameterOf(r, 'board') === 'bench-1')?.status).to.equal('passed');
+      } finally {
+        rmSync(join(lockDir, 'bench-2.lock'), { force: true });
+      }
+    });
+
+    it('hil suite --board with an unknown id in the list starts no board: exit 2 naming it', () => {
+      const run = hil(['suite', '--board', 'bench-1,bench-9', '--boards', file, 'board.spec.ts']);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.include('unknown board "bench-9" (from --board)');
+      expect(run.stdout).not.to.include('[bench-1]');
     });
 
     it('HIL_BOARD / HIL_BOARDS choose the board just like the flags', () => {
@@ -284,7 +425,7 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     expect(summary.stats).to.deep.equal({ total: 2, passed: 1, skipped: 1 });
   });
 
-  it('a run narrowed by HIL_SPEC_* or HIL_BOOTLOADER_ELF says so in the report environment', () => {
+  it('a run narrowed by HIL_SPEC_*, HIL_BOOTLOADER_ELF or any other HIL_* variable says so in the report environment', () => {
     const resultsDir = join(dir, 'results-narrowed');
     const run = hil(['test', '--results-dir', resultsDir, 'pass.test.ts'], {
       HIL_SPEC_POINTS: 'write:50%',
@@ -296,6 +437,9 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     expect(properties).to.match(/^override\.HIL_SPEC_POINTS\s*=\s*write\\?:50%$/m);
     expect(properties).to.match(/^override\.HIL_SPEC_INJECTORS\s*=\s*kill-openocd$/m);
     expect(properties).to.match(/^override\.HIL_BOOTLOADER_ELF\s*=\s*\/x\/nocrc\.elf$/m);
+    // Every HIL_* variable set, not only HIL_SPEC_*: here the lock directory the helper sets.
+    expect(properties).to.match(/^override\.HIL_LOCK_DIR=/m);
+    expect(properties).not.to.match(/HIL_ALLURE_RESULTS_DIR/);
   });
 
   it('formatSummary: broken line first, then the suite line', () => {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
 import { classifyFailure, exitCodeFor, NoVerdictError } from '../exit-codes.js';
 import type { ExitCode, FailureKind } from '../exit-codes.js';
-import { HilAllureReporter } from '../report/hil-allure-reporter.js';
+import { HilAllureReporter, RUN_BOARD_OPTION } from '../report/hil-allure-reporter.js';
 import { writeCategories, writeEnvironmentProperties } from '../report/results-files.js';
 import type { EnvironmentInfo } from '../report/results-files.js';
 import type { RunnerMochaOptions } from './mocharc.js';
@@ -25,6 +25,8 @@ export interface SuiteOptions {
   readonly environment?: EnvironmentInfo;
   /** Only tests whose full title matches. */
   readonly grep?: string;
+  /** The board the specs run on: every spec result names it (report/board-context.ts). */
+  readonly board?: string;
 }
 
 export interface FailureRecord {
@@ -61,6 +63,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
   const reporterOptions: Record<string, string> = { ...options.mocha.reporterOptions };
   const allure = options.mocha.reporter === 'allure-mocha';
   if (allure) reporterOptions.resultsDir = options.resultsDir;
+  if (allure && options.board !== undefined) reporterOptions[RUN_BOARD_OPTION] = options.board;
   const mocha = new Mocha({
     ui: 'bdd',
     // allure-mocha, with the status of each failure set by the verdict/broken rule.
@@ -100,6 +103,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
   const broken = failures.filter((f) => f.kind === 'broken').length;
   const counts = { passed, failed: failures.length, broken, skipped };
   return { ...counts, failures, exitCode: exitCodeFor(counts) };
+}
+
+/**
+ * Why a run without failures still reached no verdict, or undefined: nothing passed means
+ * nothing was judged, whether no test ran or every test was skipped (exitCodeFor gives 2).
+ */
+export function noVerdictReason(summary: Pick<SuiteSummary, 'passed' | 'failed' | 'skipped'>): string | undefined {
+  if (summary.passed > 0 || summary.failed > 0) return undefined;
+  if (summary.skipped > 0) return `no verdict: every test was skipped (${summary.skipped}); nothing was judged on this board`;
+  return 'no verdict: no test ran (check the files and --grep)';
 }
 
 /**

@@ -21,7 +21,7 @@ import type { EnvironmentInfo } from '../report/results-files.js';
 import type { Command } from './command.js';
 import { expandGlobs, hasGlobChars } from './glob.js';
 import { readMochaRc } from './mocharc.js';
-import { formatSummary, runSuite } from './run-suite.js';
+import { formatSummary, noVerdictReason, runSuite } from './run-suite.js';
 import { UsageError, usageErrorFrom } from './usage-error.js';
 
 export const UNIT_TEST_GLOBS = ['harness/**/*.test.ts', 'fixtures/**/*.test.ts'] as const;
@@ -123,12 +123,14 @@ export const testCommand: Command = {
     const environment: Record<string, string | undefined> = {
       'node.version': process.version,
       host: hostname(),
-      ...specOverrides(process.env),
+      // A flag outranks the variable: the variable it overrode is not what ran.
+      ...specOverrides(process.env, [...(args.board !== undefined ? ['HIL_BOARD'] : []), ...(args.boards !== undefined ? ['HIL_BOARDS'] : [])]),
     };
     // Unit tests that start a board read the choice too; an explicit flag always wins.
     if (args.board !== undefined) process.env.HIL_BOARD = args.board;
     if (args.boards !== undefined) process.env.HIL_BOARDS = resolve(args.boards);
     let lock: BoardLock | undefined;
+    let runBoard: string | undefined;
     if (files.some((f) => f.endsWith('.spec.ts'))) {
       const choice = resolveBoardChoice({
         ...(args.board !== undefined ? { board: args.board } : {}),
@@ -140,6 +142,7 @@ export const testCommand: Command = {
       // The specs read the same choice.
       process.env.HIL_BOARD = board.id;
       process.env.HIL_BOARDS = choice.boardsFile;
+      runBoard = board.id;
       Object.assign(environment, {
         board: board.id,
         'board.kind': board.kind,
@@ -159,10 +162,13 @@ export const testCommand: Command = {
         mocha: mocharc,
         environment,
         ...(args.grep !== undefined ? { grep: args.grep } : {}),
+        ...(runBoard !== undefined ? { board: runBoard } : {}),
       });
       for (const failure of summary.failures.filter((f) => f.kind === 'broken')) {
         console.log(`broken: ${failure.title}: ${failure.message.split('\n')[0]}`);
       }
+      const reason = noVerdictReason(summary);
+      if (reason !== undefined) console.log(reason);
       for (const line of formatSummary(summary)) console.log(line);
       return summary.exitCode;
     } finally {
@@ -171,15 +177,19 @@ export const testCommand: Command = {
   },
 };
 
+/** Set by the runner for the specs, not by a person: not an override. */
+const RUNNER_VARIABLES = new Set(['HIL_ALLURE_RESULTS_DIR']);
+
 /**
- * The environment variables that narrow or change what the specs check (the matrix, the time
- * scale, another bootloader), as report environment entries: a narrowed run must say so where a
- * reviewer reads its green.
+ * Every `HIL_*` variable set (the matrix, the time scale, another bootloader, the board, the lock
+ * directory...) as a report environment entry `override.<name>`: a narrowed or redirected run
+ * must say so where a reviewer reads its green. `ignore`: variables a command-line flag overrode.
  */
-export function specOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+export function specOverrides(env: NodeJS.ProcessEnv, ignore: readonly string[] = []): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '' && (name.startsWith('HIL_SPEC_') || name === 'HIL_BOOTLOADER_ELF')) overrides[`override.${name}`] = value;
+    if (value === undefined || value === '' || !name.startsWith('HIL_') || RUNNER_VARIABLES.has(name) || ignore.includes(name)) continue;
+    overrides[`override.${name}`] = value;
   }
   return overrides;
 }

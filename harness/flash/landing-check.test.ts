@@ -50,6 +50,14 @@ describe('harness/flash landing check', function () {
     expect(check.contradictions[0]).to.match(/acknowledged the erase of unit 0 \(0x0\), but it holds old data/);
   });
 
+  it('an erase OpenOCD reported done only after the fault (power cut mid-erase) is evidence, not a contradiction', function () {
+    const late = landing({ lastErasedUnit: 1, acknowledgedBeforeFault: { lastErasedUnit: 0, lastAckedByte: 0 } });
+    const check = checkLanding(late, observation(['blank', 'erase-partial', 'old'], 'erase-partial', 1), { observed: 'erase-partial', unit: 1, why: '' }, UNIT);
+    expect(check.landed).to.equal(true);
+    expect(check.contradictions).to.deep.equal([]);
+    expect(check.lateAcknowledgements?.[0]).to.match(/^after the fault: OpenOCD acknowledged the erase of unit 1/);
+  });
+
   it('an aim that never saw its operation is a miss even if the flash looks right', function () {
     const aimed = landing({ aim: { aim: 'chip-trigger', hit: false, notes: ['chip trigger never fired'] } });
     expect(checkLanding(aimed, observation(['blank', 'blank', 'old'], 'erased', 1), erasedAt1, UNIT).miss).to.match(/never saw the operation/);

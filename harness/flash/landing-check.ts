@@ -16,6 +16,12 @@ export interface LandingCheck {
   readonly miss?: string;
   /** Acknowledged work the flash contradicts: each one fails the case as "flash not cleared". */
   readonly contradictions: readonly string[];
+  /**
+   * Acknowledgements of the command the fault cut into, that the flash contradicts: OpenOCD
+   * reported done what the fault stopped. Evidence for the report, not a verdict: the run stopped
+   * there, but a procedure that goes on after such an answer writes over an unfinished unit.
+   */
+  readonly lateAcknowledgements?: readonly string[];
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -25,32 +31,46 @@ function describe(observed: string, unit: number | undefined): string {
 }
 
 /** Units whose state contradicts an erase OpenOCD acknowledged, or bytes it acknowledged written. */
-export function contradictions(landing: FaultLanding, units: readonly UnitObservation[], unitSize: number): string[] {
+export function contradictions(
+  acknowledged: { readonly lastErasedUnit: number | undefined; readonly lastAckedByte: number },
+  units: readonly UnitObservation[],
+  unitSize: number,
+): string[] {
   const found: string[] = [];
-  const lastErased = landing.lastErasedUnit;
+  const lastErased = acknowledged.lastErasedUnit;
   for (const unit of units) {
     const erasedAcked = lastErased !== undefined && unit.index <= lastErased;
     if (erasedAcked && (unit.state === 'old' || unit.state === 'erase-partial' || unit.state === 'mixed'))
       found.push(`OpenOCD acknowledged the erase of unit ${unit.index} (${hex(unit.offset)}), but it holds ${unit.state} data (sectors ${unit.sectors})`);
     const unitEnd = (unit.index + 1) * unitSize;
-    if (landing.lastAckedByte >= unitEnd && unit.state !== 'new')
+    if (acknowledged.lastAckedByte >= unitEnd && unit.state !== 'new')
       found.push(`OpenOCD acknowledged writing unit ${unit.index} (${hex(unit.offset)}) in full, but it holds ${unit.state} data (sectors ${unit.sectors})`);
   }
   return found;
 }
 
 export function checkLanding(landing: FaultLanding, observation: LandingObservation, intended: IntendedLanding, unitSize: number): LandingCheck {
-  const found = contradictions(landing, observation.units, unitSize);
+  // Only what OpenOCD acknowledged before the fault binds the flash; later answers are evidence.
+  const before = landing.acknowledgedBeforeFault ?? landing;
+  const found = contradictions(before, observation.units, unitSize);
+  const late = contradictions(landing, observation.units, unitSize).filter((c) => !found.includes(c));
+  const lateAcknowledgements = late.length > 0 ? { lateAcknowledgements: late.map((c) => `after the fault: ${c}`) } : {};
   if (landing.aim && !landing.aim.hit)
-    return { landed: false, miss: `the ${landing.aim.aim} aim never saw the operation: ${landing.aim.notes.join('; ')}`, contradictions: found };
-  if (intended.observed === 'any') return { landed: observation.observed !== 'unexplained', contradictions: found };
+    return {
+      landed: false,
+      miss: `the ${landing.aim.aim} aim never saw the operation: ${landing.aim.notes.join('; ')}`,
+      contradictions: found,
+      ...lateAcknowledgements,
+    };
+  if (intended.observed === 'any') return { landed: observation.observed !== 'unexplained', contradictions: found, ...lateAcknowledgements };
   const landed = observation.observed === intended.observed && (intended.unit === undefined || observation.unit === intended.unit);
   return landed
-    ? { landed, contradictions: found }
+    ? { landed, contradictions: found, ...lateAcknowledgements }
     : {
         landed,
         miss: `intended ${describe(intended.observed, intended.unit)}, observed ${describe(observation.observed, observation.unit)}`,
         contradictions: found,
+        ...lateAcknowledgements,
       };
 }
 

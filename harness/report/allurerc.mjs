@@ -10,4 +10,9 @@ const categories = JSON.parse(readFileSync(new URL('./categories.json', import.m
 export default {
   name: 'QSPI HIL',
   categories,
+  plugins: {
+    // The tree groups by board first: every result's parentSuite is its board
+    // (board-context.ts), so a merged farm report reads board > spec > case.
+    awesome: { options: { groupBy: ['parentSuite', 'suite', 'subSuite'] } },
+  },
 };

@@ -14,6 +14,7 @@
  * whole describe block (before/after).
  */
 import type { BoardRecord } from '../boards/types.js';
+import { markBoardContext } from '../report/board-context.js';
 import { attachSessionEvidence } from '../report/evidence.js';
 import { BoardSession } from './board-session.js';
 import type { BoardSessionOptions } from './options.js';
@@ -33,7 +34,18 @@ export function useBoardSession(options: UseBoardSessionOptions): () => BoardSes
   const setUp = async function (this: Mocha.Context): Promise<void> {
     this.timeout(Math.max(this.timeout(), 120_000));
     const board = typeof options.board === 'function' ? options.board() : options.board;
-    session = await BoardSession.open(board, options);
+    // Every result of this block names the board (report/board-context.ts), set before the
+    // bring-up so that a failed health check is reported on the board it failed on.
+    const block = this.test?.parent;
+    markBoardContext(block, { board: board.id, ...(board.kind === 'virtual' ? { flashTimeScale: options.timeScale ?? board.virtual?.timeScale ?? 1 } : {}) });
+    try {
+      session = await BoardSession.open(board, options);
+    } catch (error) {
+      markBoardContext(block, { board: board.id, setUpError: error });
+      throw error;
+    }
+    // The scale the session really runs at, where the options left it to the board.
+    if (board.kind === 'virtual') markBoardContext(block, { board: board.id, flashTimeScale: session.flash.target.timeScale });
   };
   const tearDown = async function (this: Mocha.Context): Promise<void> {
     this.timeout(Math.max(this.timeout(), 60_000));

@@ -3,7 +3,8 @@
  * run the new image's programming with the fault at its point, then (before anything repairs
  * the chip) read where it really landed and judge it against where the case says it lands
  * (harness/faults/reach.ts). A timed aim that missed is re-aimed; a miss that stays a miss is
- * broken ("fault did not land"), never passed. Spec 2, the soak and the landing bench share it.
+ * broken ("fault did not land"), never passed; so is a power cut or SRST the MCU's reset flags do
+ * not confirm ("fault not confirmed"). Spec 2, the soak and the landing bench share it.
  */
 import { expect } from 'chai';
 import {
@@ -167,7 +168,13 @@ export async function interruptAndObserve(session: BoardSession, c: MatrixCase, 
     });
     const landing = run.landing;
     if (!landing) throw new FaultDidNotLandError(session.board.id, c.point, c.injector, attempt, 'the run completed: the fault never fired');
+    // The MCU must confirm the fault (harness/faults/confirmation.ts), or the case is broken before
+    // its landing is judged: a relay on the wrong channel stops the run at the point all the same.
+    // SRST leaves OpenOCD serving: its flags are read before anything (a reconnect's reset init
+    // included) resets the MCU again; a power cut is read once OpenOCD serves the board again.
+    if (session.interrupted === undefined) await session.faults.confirm(landing);
     if (session.interrupted !== undefined || session.broken !== undefined) await session.reconnect();
+    await session.faults.confirm(landing);
     const units = run.plan.eraseUnits;
     const range = { offset: units[0]!.offset, length: units.length * UNIT };
     const observation = await session.flash.observeLanding({ images: { previous, next: image, offset: 0 }, range, predict: predictor(landing) });
@@ -215,8 +222,10 @@ function landingRecord(
     landed: check.landed,
     ...(check.miss ? { miss: check.miss } : {}),
     contradictions: check.contradictions,
+    ...(check.lateAcknowledgements ? { lateAcknowledgements: check.lateAcknowledgements } : {}),
     fingerprint: observation.fingerprint,
     aim: landing.aim ?? null,
+    confirmation: landing.confirmation ?? null,
     flashTimeScale: session.flash.target.timeScale,
     acknowledged: {
       phase: landing.phase,
