@@ -14,6 +14,7 @@
  * class states which it is (VerdictError or NoVerdictError); `classifyFailure` is the one place
  * that reads it.
  */
+import { AssertionError as NodeAssertionError } from 'node:assert';
 import { AssertionError } from 'chai';
 
 export const ExitCode = {
@@ -26,17 +27,12 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Brand that survives two copies of this module being loaded (different import paths). */
-const NO_VERDICT = Symbol.for('hil.noVerdict');
-
 /**
  * Base class of every infrastructure error: the harness could not reach a verdict. Later
  * modules (OpenOCD supervisor, serial, power, boards) extend it and add what a person needs to
  * act on the failure (which command, what came back).
  */
 export class NoVerdictError extends Error {
-  readonly [NO_VERDICT] = true;
-
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -45,8 +41,22 @@ export class NoVerdictError extends Error {
 
 export type FailureKind = 'verdict' | 'broken';
 
+/**
+ * An error that only passes a failure on (a session step, the health check, a flash operation
+ * wrapping OpenOCD's answer): the reason is in its `cause`. Readers that look for the first real
+ * failure in a cause chain skip these.
+ */
+export interface CauseCarrier {
+  readonly passesOnCause: boolean;
+}
+
+export function passesOnCause(error: unknown): boolean {
+  return error instanceof Error && (error as Partial<CauseCarrier>).passesOnCause === true;
+}
+
+/** Every entry point loads one copy of the harness (see module-identity tests): `instanceof` holds. */
 export function isNoVerdictError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[NO_VERDICT] === true;
+  return error instanceof NoVerdictError || (error instanceof VerdictError && error.brokenBy !== undefined);
 }
 
 /**
@@ -61,8 +71,6 @@ export const VerdictCategory = {
   procedureFailed: 'procedure failed',
 } as const;
 export type VerdictCategory = (typeof VerdictCategory)[keyof typeof VerdictCategory];
-
-const VERDICT = Symbol.for('hil.verdict');
 
 export interface VerdictErrorOptions {
   readonly cause?: unknown;
@@ -80,7 +88,6 @@ export interface VerdictErrorOptions {
  * category phrase ("procedure failed: board X: ...") because the report sorts by message.
  */
 export class VerdictError extends Error {
-  readonly [VERDICT] = true;
   /** Set when the rig caused it after all: then this instance is broken (see VerdictErrorOptions). */
   readonly brokenBy: Error | undefined;
 
@@ -92,26 +99,23 @@ export class VerdictError extends Error {
     super(options.brokenBy ? detail : `${category}: ${detail}`, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.brokenBy = options.brokenBy;
-    // The NoVerdictError brand, so every reader of it (classifyFailure, the CLI) agrees.
-    if (options.brokenBy) (this as unknown as Record<symbol, boolean>)[NO_VERDICT] = true;
   }
 }
 
 export function isVerdictError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[VERDICT] === true && !isNoVerdictError(error);
+  return error instanceof VerdictError && error.brokenBy === undefined;
 }
 
 /**
  * The one decision point. A NoVerdictError (a VerdictError the rig caused included) is broken;
- * a VerdictError, and a chai `AssertionError` (or node:assert's, same name), is a statement
+ * a VerdictError, and a chai or node:assert `AssertionError`, is a statement
  * about the board: a verdict. Any other error (a TypeError in a spec included) kept the harness
  * from deciding: broken.
  */
 export function classifyFailure(error: unknown): FailureKind {
   if (isNoVerdictError(error)) return 'broken';
   if (isVerdictError(error)) return 'verdict';
-  if (error instanceof AssertionError) return 'verdict';
-  if (error instanceof Error && error.name === 'AssertionError') return 'verdict';
+  if (error instanceof AssertionError || error instanceof NodeAssertionError) return 'verdict';
   return 'broken';
 }
 

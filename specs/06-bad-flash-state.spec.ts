@@ -36,11 +36,6 @@ interface BadState {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** By name: the error may come back through the report's step wrapper as another realm's class. */
-function isError<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): error is T {
-  return error instanceof type || (error instanceof Error && error.name === type.name);
-}
-
 const STATES: readonly BadState[] = [
   { name: '4-byte address mode (B7h)', make: async (send) => void (await send(Op.ENTER_4BYTE)) },
   { name: 'write enable latch set (06h)', make: async (send) => void (await send(Op.WRITE_ENABLE)) },
@@ -129,9 +124,9 @@ async function judgeCase(
   try {
     run = await step('a normal programming run', () => session.flash.program(image, { chunkSize: 4 * 1024 }));
   } catch (error) {
-    if (isError(error, FlashProtectedError)) refusal = error;
+    if (error instanceof FlashProtectedError) refusal = error;
     // A flash command the chip refused, OpenOCD still up: judged below. A dead OpenOCD is no verdict.
-    else if (isError(error, FlashOperationError) && session.broken === undefined && session.interrupted === undefined) stopped = error;
+    else if (error instanceof FlashOperationError && session.broken === undefined && session.interrupted === undefined) stopped = error;
     else throw error;
   }
   if (stopped) {

@@ -43,7 +43,10 @@ describe('board kinds (harness/boards/board-kinds)', () => {
       ].join('\n'),
     );
     await writeFile(join(dir, 'silent.ts'), 'export const nothing = 0;\n');
-    await writeFile(manifest, JSON.stringify({ hil: { boardKinds: { listed: './registers.ts', silent: './silent.ts', missing: './no-such-module.ts' } } }));
+    await writeFile(
+      manifest,
+      JSON.stringify({ type: 'module', hil: { boardKinds: { listed: './registers.ts', silent: './silent.ts', missing: './no-such-module.ts' } } }),
+    );
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -60,18 +60,17 @@ export class BoardStartError extends NoVerdictError {
   }
 }
 
-/**
- * One registry per process, kept on globalThis: a kind's module is loaded with `import()`, and
- * when the harness itself was loaded through `require` (mocha does so under tsx) that module
- * sees another copy of this file.
- */
-const REGISTRY = Symbol.for('hil.boardKinds');
-const drivers: Map<string, BoardKindDriver> = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Map<string, BoardKindDriver> | undefined) ?? new Map();
-(globalThis as Record<symbol, unknown>)[REGISTRY] = drivers;
+/** The registry: a kind's module, loaded with `import()`, registers into this same copy (one module graph). */
+const drivers = new Map<string, BoardKindDriver>();
 
 /** Called by a board kind's module when it is loaded. */
 export function registerBoardKind(kind: string, driver: BoardKindDriver): void {
   drivers.set(kind, driver);
+}
+
+/** The kinds registered so far in this process. */
+export function registeredBoardKinds(): string[] {
+  return [...drivers.keys()];
 }
 
 async function driverFor(kind: string, manifest: string): Promise<BoardKindDriver> {

@@ -14,6 +14,7 @@ import { REPO_ROOT } from '../boards/select.js';
 import { classifyFailure, isVerdictError, VerdictCategory, VerdictError } from '../exit-codes.js';
 import { FlashOperationError, rigFailureIn } from '../flash/errors.js';
 import { OpenOcdExitedError, TclCommandError, TclConnectionLostError } from '../openocd/errors.js';
+import { SessionBrokenError, SessionError } from '../session/errors.js';
 import { describeRun, repoModule, rowsDir, runRow, type Row, type RowRun } from './testing/rule-rows.js';
 
 const BROKEN = 'infrastructure broken';
@@ -363,11 +364,6 @@ describe('verdict or broken: the classes state which they are (harness/exit-code
     expect(classifyFailure(error)).to.equal('verdict');
   });
 
-  it('the verdict brand survives a second copy of the class (Symbol.for)', () => {
-    const foreign = Object.assign(new Error('procedure failed: from another copy'), { [Symbol.for('hil.verdict')]: true });
-    expect(classifyFailure(foreign)).to.equal('verdict');
-  });
-
   it("a flash error is the procedure's only when OpenOCD reported the failure (or the harness judged the chip)", () => {
     expect(rigFailureIn(undefined)).to.equal(undefined);
     expect(rigFailureIn(said)).to.equal(undefined);
@@ -378,10 +374,10 @@ describe('verdict or broken: the classes state which they are (harness/exit-code
     const bug = new TypeError('x is undefined');
     expect(rigFailureIn(bug)).to.equal(bug);
     // Passed on by a session step: the reason is OpenOCD's report.
-    const step = Object.assign(new Error('board b: reset init; flash probe: ...', { cause: said }), { name: 'SessionError' });
+    const step = new SessionError('b', 'reset init; flash probe', '...', { cause: said });
     expect(rigFailureIn(step)).to.equal(undefined);
     // A session refusing because OpenOCD died earlier is the rig, whatever came before.
-    const refused = Object.assign(new Error('board b: refused', { cause: exited }), { name: 'SessionBrokenError' });
+    const refused = new SessionBrokenError('b', 'erase', exited);
     expect(rigFailureIn(refused)).to.equal(refused);
   });
 

@@ -7,20 +7,16 @@
  * caused by the rig (OpenOCD died, the Tcl connection was lost, the session refused) is no
  * verdict: `rigFailureIn` finds that in the cause chain and the error classifies as broken.
  */
-import { classifyFailure, NoVerdictError, VerdictCategory, VerdictError } from '../exit-codes.js';
-import { TclCommandError } from '../openocd/index.js';
+import { classifyFailure, NoVerdictError, passesOnCause, VerdictCategory, VerdictError, type CauseCarrier } from '../exit-codes.js';
+import { ImageVerifyError, TclCommandError } from '../openocd/index.js';
 import { formatStatus, type ProtectedRange, type StatusRegisters } from './status-registers.js';
 
 function hex(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
-/** Errors that only pass a failure on: the reason is in their cause (session steps, the health check). */
-const CARRIERS = new Set(['SessionError', 'HealthCheckError', 'FlashOperationError', 'FlashVerifyError']);
-
 function isTclCommandError(error: unknown): error is TclCommandError {
-  // By name too: a second copy of the OpenOCD module (another import path) has its own class.
-  return error instanceof TclCommandError || (error instanceof Error && (error.name === 'TclCommandError' || error.name === 'ImageVerifyError'));
+  return error instanceof TclCommandError || error instanceof ImageVerifyError;
 }
 
 /**
@@ -37,14 +33,15 @@ export function rigFailureIn(cause: unknown): Error | undefined {
     if (isTclCommandError(link)) return /^invalid command name/.test(link.tclMessage) ? link : undefined;
     if (classifyFailure(link) === 'verdict') return undefined;
     if (!(link instanceof Error)) return new Error(String(link));
-    if (!CARRIERS.has(link.name) || link.cause === undefined) return link;
+    if (!passesOnCause(link) || link.cause === undefined) return link;
     link = link.cause;
   }
   return undefined;
 }
 
 /** An OpenOCD flash command failed (verdict), or could not run because the rig failed (broken). */
-export class FlashOperationError extends VerdictError {
+export class FlashOperationError extends VerdictError implements CauseCarrier {
+  readonly passesOnCause: boolean = true;
   constructor(
     readonly boardId: string,
     readonly operation: string,
@@ -98,7 +95,8 @@ export class FlashRecoveryError extends VerdictError {
 }
 
 /** A verify after programming found the flash differs from the image (verdict; broken when the rig failed). */
-export class FlashVerifyError extends VerdictError {
+export class FlashVerifyError extends VerdictError implements CauseCarrier {
+  readonly passesOnCause: boolean = true;
   constructor(
     readonly boardId: string,
     readonly offset: number,

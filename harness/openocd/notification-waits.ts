@@ -15,7 +15,8 @@ export async function* iterateNotifications(source: EventEmitter, signal?: Abort
       yield n as OpenOcdNotification;
     }
   } catch (err) {
-    if (!(signal?.aborted && (err as Error).name === 'AbortError')) throw err;
+    // Once the caller aborted, the iterator's rejection is that abort: the iteration just ends.
+    if (!signal?.aborted) throw err;
   }
 }
 

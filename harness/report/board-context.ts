@@ -15,8 +15,8 @@ export interface BoardContext {
   readonly setUpError?: unknown;
 }
 
-/** Symbol.for: the mark survives two copies of this module (runner and specs on different paths). */
-const KEY = Symbol.for('hil.boardContext');
+/** Marks by suite: one copy of this module serves runner and specs alike. */
+const marks = new WeakMap<object, BoardContext>();
 
 interface SuiteLike {
   readonly parent?: SuiteLike | undefined;
@@ -25,14 +25,13 @@ interface SuiteLike {
 /** Marks `suite` (a mocha Suite) and every test below it as run on `context.board`; merges with an earlier mark. */
 export function markBoardContext(suite: SuiteLike | undefined, context: Partial<BoardContext> & { readonly board: string }): void {
   if (suite === undefined) return;
-  const marked = suite as unknown as Record<symbol, BoardContext | undefined>;
-  marked[KEY] = { ...marked[KEY], ...context };
+  marks.set(suite, { ...marks.get(suite), ...context });
 }
 
 /** The mark of the nearest marked suite above `runnable` (a test or hook). */
 export function boardContextOf(runnable: { readonly parent?: SuiteLike | undefined }): BoardContext | undefined {
   for (let suite = runnable.parent; suite !== undefined; suite = suite.parent) {
-    const context = (suite as unknown as Record<symbol, BoardContext | undefined>)[KEY];
+    const context = marks.get(suite);
     if (context !== undefined) return context;
   }
   return undefined;

@@ -4,10 +4,13 @@
  * answering after an injected fault: the worst field outcome, a verdict on the procedure. Each
  * names the board, what was being done and what came back.
  */
-import { isNoVerdictError, isVerdictError, NoVerdictError, VerdictCategory, VerdictError } from '../exit-codes.js';
+import { isNoVerdictError, isVerdictError, NoVerdictError, VerdictCategory, VerdictError, type CauseCarrier } from '../exit-codes.js';
 import type { FaultLanding } from '../faults/injectors.js';
 
-export class SessionError extends NoVerdictError {
+export class SessionError extends NoVerdictError implements CauseCarrier {
+  /** A session step passes on what failed inside it; its subclasses state their own reason. */
+  readonly passesOnCause: boolean = true;
+
   constructor(
     readonly boardId: string,
     readonly action: string,
@@ -20,6 +23,9 @@ export class SessionError extends NoVerdictError {
 
 /** A call on a session in a state that does not allow it (closed, or a transition that cannot be made). */
 export class SessionStateError extends SessionError {
+  /** Its own reason, not a carrier of another. */
+  override readonly passesOnCause: boolean = false;
+
   constructor(boardId: string, method: string, state: string, why: string) {
     super(boardId, `BoardSession.${method}() in state ${state}`, why);
   }
@@ -31,6 +37,9 @@ export class SessionStateError extends SessionError {
  * by a successful `reconnect()`.
  */
 export class SessionBrokenError extends SessionError {
+  /** Its own reason, not a carrier of another. */
+  override readonly passesOnCause: boolean = false;
+
   constructor(
     boardId: string,
     method: string,
@@ -47,6 +56,9 @@ export class SessionBrokenError extends SessionError {
 
 /** A fault injector ended OpenOCD or cut power: the next run starts with `reconnect()`. */
 export class SessionInterruptedError extends SessionError {
+  /** Its own reason, not a carrier of another. */
+  override readonly passesOnCause: boolean = false;
+
   constructor(
     boardId: string,
     method: string,
