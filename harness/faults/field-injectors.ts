@@ -10,6 +10,7 @@
  * once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { TclConnectionLostError } from '../openocd/index.js';
 import {
   FaultInjectionError,
   FaultNotSupportedError,
@@ -65,7 +66,7 @@ export class TclShutdown implements FaultInjector {
       // -600 = ERROR_COMMAND_CLOSE_CONNECTION, OpenOCD's normal answer to shutdown.
       await side.call('shutdown', { acceptCodes: [-600], timeoutMs: 600_000 }).catch((error: unknown) => {
         // The connection may drop before the reply arrives: that is the shutdown working.
-        if (!(error instanceof Error) || !/connection lost|closed/i.test(error.message)) throw error;
+        if (!(error instanceof TclConnectionLostError)) throw error;
       });
     } catch (error) {
       throw new FaultInjectionError(env.board.id, this.kind, 'send Tcl shutdown', error instanceof Error ? error.message : String(error), { cause: error });

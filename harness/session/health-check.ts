@@ -13,7 +13,7 @@
  */
 import type { BoardRecord } from '../boards/types.js';
 import type { OpenOcdCommands } from '../openocd/index.js';
-import type { UartConsole } from '../serial/uart-console.js';
+import { UartExpectTimeoutError, type UartConsole } from '../serial/uart-console.js';
 import { HealthCheckError } from './errors.js';
 import type { HealthCheckEntry, HealthReport } from './evidence.js';
 
@@ -119,7 +119,7 @@ class Checks {
           return { line: line.text, afterMs: performance.now() - t0 };
         } catch (error) {
           // A timeout (UartExpectTimeoutError) is judged below; a vanished tty stays its own error.
-          if (!(error instanceof Error && /no UART line matched/.test(error.message))) throw error;
+          if (!(error instanceof UartExpectTimeoutError)) throw error;
           return { line: undefined, afterMs: performance.now() - t0, lastLines: console.lastLines(5) };
         }
       },

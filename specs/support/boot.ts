@@ -4,6 +4,7 @@
  * fault status registers (CFSR/HFSR) and lockup bit read through OpenOCD afterwards.
  */
 import { explainFault, imageVerdictOf, parseBootLogLine, type FaultEvent } from '../../harness/serial/boot-log.js';
+import { UartExpectTimeoutError } from '../../harness/serial/uart-console.js';
 import type { BoardSession } from '../../harness/session/index.js';
 
 /** ARMv7-M system control block: CFSR, HFSR (B3.2.15/16) and DHCSR (C1.6.2). */
@@ -40,9 +41,8 @@ function lastIndexOf(lines: readonly string[], pattern: RegExp, from: number): n
   return from;
 }
 
-/** chai's AssertionError does not keep subclass identity, so the UART timeout is told by name and text. */
 function isExpectTimeout(error: unknown): boolean {
-  return error instanceof Error && /no UART line matched/.test(error.message);
+  return error instanceof UartExpectTimeoutError;
 }
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
