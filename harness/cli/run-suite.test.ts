@@ -118,8 +118,10 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     dir = mkdtempSync(join(tmpdir(), 'hil-runner-'));
     lockDir = join(dir, 'locks');
     mkdirSync(lockDir);
-    // Fixture files import chai; resolve it from the repository's node_modules.
+    // Fixture files import chai; resolve it from the repository's node_modules. ESM like the
+    // repository's own specs: as CommonJS they would load a second copy of chai and the harness.
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     for (const [name, text] of Object.entries(FIXTURES)) writeFileSync(join(dir, name), text);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,8 +7,8 @@
  * same test on two boards as two histories, the failing board failed, the unhealthy board broken
  * and named, and the run's exit code the worst outcome (1).
  *
- * No browser is installed on CI's machines (Debian chromium is not in .ci/setup), so the report
- * is checked through the data files its page renders: the tree, the results and the environment.
+ * The report is checked through the data files its page renders (the tree, the results, the
+ * environment) and as a reader sees it: rendered in headless Chromium (.ci/setup installs it).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../boards/select.js';
+import { renderReportText } from '../report/testing/render-report.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
@@ -171,5 +172,14 @@ describe('hil suite on several virtual boards at once: one merged report, the wo
     expect(shared).to.have.length(2);
     expect(shared.every((r) => !r.isRetry)).to.equal(true);
     expect(new Set(shared.map((r) => r.historyId)).size).to.equal(2);
+  });
+
+  it('rendered in Chromium, the report shows every board at the top, one of them failed and one broken', async function () {
+    this.timeout(120_000);
+    const text = await renderReportText(join(dir, 'report'));
+    for (const board of [GOOD, BROKEN, UNHEALTHY]) expect(text, text.slice(0, 3000)).to.include(board);
+    expect(text, text.slice(0, 3000)).to.match(/Total 3\b/);
+    expect(text).to.match(/Failed 1\b/);
+    expect(text).to.match(/Broken 1\b/);
   });
 });

@@ -71,6 +71,8 @@ export function describeBoot(boot: BootObservation): string {
  * Then halts the core and reads CFSR/HFSR/DHCSR.
  */
 export async function bootAndObserve(session: BoardSession, options: { verdictTimeoutMs?: number; settleMs?: number } = {}): Promise<BootObservation> {
+  // Lines still arriving from an earlier run (a health check's proof boot) are not this boot's.
+  session.uart.skipReceived();
   const firstLine = session.uart.transcript.length;
   await session.boot();
   const uart = session.uart;
