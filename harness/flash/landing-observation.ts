@@ -19,7 +19,7 @@ import type { LandingClass } from '../faults/reach.js';
 import { compareRegion, readBack } from './inspection.js';
 import { PAGE_SIZE } from './programming-plan.js';
 import type { QspiTarget } from './qspi-target.js';
-import { BLOCK_SIZE, SECTOR_SIZE } from './sector-map.js';
+import { BLOCK_SIZE, bytesEqual, isBlank, SECTOR_SIZE } from './sector-map.js';
 
 export type SectorLetter = 'O' | 'B' | 'N' | 'E' | 'P' | 'W' | 'X';
 export type UnitState = 'old' | 'blank' | 'new' | 'erase-partial' | 'program-partial' | 'writing' | 'mixed';
@@ -66,17 +66,6 @@ export function imageSlice(images: LandingImages, which: 'previous' | 'next', of
   return out;
 }
 
-function isBlank(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0xff) return false;
-  return true;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Every 1 bit of `base` is still 1 in `actual` (NOR erase only sets bits). */
 function onlySetFrom(actual: Uint8Array, base: Uint8Array): boolean {
   for (let i = 0; i < actual.length; i++) if ((actual[i]! & base[i]!) !== base[i]) return false;
@@ -98,12 +87,12 @@ export type PageLetter = SectorLetter | '=' | 'A';
 /** Page letter: B, N, O, W (new bytes then blank), P (bits only cleared towards new), E (bits only set from old), =, A, X. */
 export function classifyPage(actual: Uint8Array, previous: Uint8Array, next: Uint8Array): PageLetter {
   if (isBlank(actual)) return 'B';
-  if (equal(previous, next)) {
-    if (equal(actual, next)) return '=';
+  if (bytesEqual(previous, next)) {
+    if (bytesEqual(actual, next)) return '=';
     return onlySetFrom(actual, previous) || onlySetFrom(actual, next) ? 'A' : 'X';
   }
-  if (equal(actual, next)) return 'N';
-  if (equal(actual, previous)) return 'O';
+  if (bytesEqual(actual, next)) return 'N';
+  if (bytesEqual(actual, previous)) return 'O';
   if (bytesNewOrBlank(actual, next)) return 'W';
   // A page program only clears bits the data has at 0; an erase only sets bits.
   if (onlySetFrom(actual, next)) return 'P';
@@ -113,8 +102,8 @@ export function classifyPage(actual: Uint8Array, previous: Uint8Array, next: Uin
 
 /** Sector letter, with the per-page letters when it is none of the whole states. */
 export function classifySectorLanding(actual: Uint8Array, previous: Uint8Array, next: Uint8Array): { letter: SectorLetter; pages?: string } {
-  if (!isBlank(next) && equal(actual, next)) return { letter: 'N' };
-  if (!isBlank(previous) && equal(actual, previous)) return { letter: 'O' };
+  if (!isBlank(next) && bytesEqual(actual, next)) return { letter: 'N' };
+  if (!isBlank(previous) && bytesEqual(actual, previous)) return { letter: 'O' };
   if (isBlank(actual)) return { letter: 'B' };
   let pages = '';
   for (let p = 0; p < actual.length; p += PAGE_SIZE)

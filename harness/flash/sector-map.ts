@@ -44,12 +44,13 @@ export interface SectorEntry {
   readonly firstDifference?: number;
 }
 
-function isBlank(bytes: Uint8Array): boolean {
+/** All 0xFF: what an erased NOR cell reads. */
+export function isBlank(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0xff) return false;
   return true;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -82,7 +83,7 @@ export function classifySector(evidence: SectorEvidence): SectorEntry {
   if (differingBytes === 0) return entry('match');
   if (isBlank(actual)) return entry('erased');
   const previous = evidence.previous;
-  if (previous && equal(actual, previous)) return entry('stale');
+  if (previous && bytesEqual(actual, previous)) return entry('stale');
   if (writeSubset && sawExpectedData) return entry('partial');
   if (previous && isErasedBeyond(actual, previous)) return entry('half-erased');
   return entry('corrupt');

@@ -7,30 +7,20 @@
  * power"), never passed and never a verdict on the board.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../harness/boards/index.js';
 import { ExitCode } from '../../harness/exit-codes.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
-import { runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
 
 const BOARD_ID = 'virtual-h745-relay-wrong-channel';
 
 /** boards.json's virtual board, its relay switched on channel 2 (power { type: "virtual", channel: 2 }). */
 function miswiredBoard(): Record<string, unknown> {
-  const inventory = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')) as { boards: Record<string, unknown>[] };
-  const base = inventory.boards.find((b) => b.id === 'virtual-h745');
-  if (!base) throw new Error('boards.json has no virtual-h745 entry to derive the mis-wired board from');
-  const openocd = base.openocd as { configs: string[] };
-  return {
-    ...base,
-    id: BOARD_ID,
-    description: 'virtual board whose power relay is switched on channel 2; the board hangs on channel 1, so nothing is ever cut',
-    openocd: { ...openocd, configs: openocd.configs.map((c) => join(REPO_ROOT, c)) },
+  return derivedVirtualBoard(BOARD_ID, 'virtual board whose power relay is switched on channel 2; the board hangs on channel 1, so nothing is ever cut', {
     power: { type: 'virtual', channel: 2 },
-  };
+  });
 }
 
 function summary(run: ChildRun): string {

@@ -12,7 +12,6 @@
  * Each child run must exit 1 (a verdict), not 0 and not 2.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +19,10 @@ import { REPO_ROOT } from '../../harness/boards/index.js';
 import { ExitCode } from '../../harness/exit-codes.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
 import { noCrcBootloaderElf } from '../support/board.js';
-import { runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
 
 function virtualBoard(id: string, description: string, config?: string): Record<string, unknown> {
-  const inventory = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')) as { boards: Record<string, unknown>[] };
-  const base = inventory.boards.find((b) => b.id === 'virtual-h745')!;
-  const openocd = base.openocd as { configs: string[] };
-  return { ...base, id, description, openocd: { ...openocd, configs: config ? [config] : openocd.configs.map((c) => join(REPO_ROOT, c)) } };
+  return derivedVirtualBoard(id, description, config ? { configs: [config] } : {});
 }
 
 function summary(run: ChildRun): string {

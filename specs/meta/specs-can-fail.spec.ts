@@ -29,7 +29,6 @@
  * selected judged nothing, so it exits 2 (no verdict), never 0.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,18 +37,13 @@ import { ExitCode } from '../../harness/exit-codes.js';
 import { checkEraseTime, W25Q512JV, type PlausibilityVerdict } from '../../harness/flash/index.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
 import { noCrcBootloaderElf } from '../support/board.js';
-import { runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
 
 const BROKEN_DIR = join(REPO_ROOT, 'fixtures', 'openocd', 'broken');
 
 /** boards.json's virtual board entry, renamed and with other OpenOCD configs. */
 function brokenBoard(id: string, description: string, configs?: readonly string[]): Record<string, unknown> {
-  const inventory = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')) as { boards: Record<string, unknown>[] };
-  const base = inventory.boards.find((b) => b.id === 'virtual-h745');
-  if (!base) throw new Error('boards.json has no virtual-h745 entry to derive the broken boards from');
-  const openocd = base.openocd as Record<string, unknown>;
-  const baseConfigs = (openocd.configs as string[]).map((c) => join(REPO_ROOT, c));
-  return { ...base, id, description, openocd: { ...openocd, configs: configs ?? baseConfigs } };
+  return derivedVirtualBoard(id, description, configs ? { configs } : {});
 }
 
 /** An Allure result or step: where attachments hang. */

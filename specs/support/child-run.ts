@@ -4,6 +4,7 @@
  * result says (status, message, the report category it falls into).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -94,4 +95,21 @@ export async function runSpecsInChild(options: ChildRunOptions): Promise<ChildRu
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }
+}
+
+/**
+ * boards.json's `virtual-h745` entry under another id, for a child run on a variant of it: other
+ * OpenOCD configs (absolute paths; default the entry's own), or any other fields overridden.
+ */
+export function derivedVirtualBoard(
+  id: string,
+  description: string,
+  changes: { configs?: readonly string[]; [field: string]: unknown } = {},
+): Record<string, unknown> {
+  const inventory = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')) as { boards: Record<string, unknown>[] };
+  const base = inventory.boards.find((b) => b.id === 'virtual-h745');
+  if (!base) throw new Error('boards.json has no virtual-h745 entry to derive a board from');
+  const openocd = base.openocd as { configs: string[] };
+  const { configs, ...fields } = changes;
+  return { ...base, id, description, openocd: { ...openocd, configs: configs ?? openocd.configs.map((c) => join(REPO_ROOT, c)) }, ...fields };
 }
