@@ -121,7 +121,8 @@ try {
 // Give the kernel a moment to reap what close() stopped, then look for survivors: everything the
 // session starts (OpenOCD, the virtual board, its socat bridges) descends from this process.
 await new Promise((resolve) => setTimeout(resolve, 500));
-const leaked = descendantsOf(process.pid);
+// tsx's own esbuild service lives as long as this process: it is the loader's, not the session's.
+const leaked = descendantsOf(process.pid).filter((pid) => !/esbuild --service/.test(commandLine(pid)));
 for (const pid of leaked) say(`leaked: pid ${pid} ${commandLine(pid)}`);
 const minutes = (performance.now() - startedAt) / 60_000;
 say(`soak cycles: ${cycles} count`);
