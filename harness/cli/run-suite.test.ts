@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../boards/select.js';
 import { formatSummary } from './run-suite.js';
+import type { AllureResultFile as ResultFile } from '../report/testing/result-file.js';
 
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
 const EXIT_CODES = join(REPO_ROOT, 'harness', 'exit-codes.ts');
@@ -69,17 +70,6 @@ const FIXTURES: Record<string, string> = {
       it('keeps the flash', () => { expect(process.env.HIL_BOARD, 'flash not cleared: sector 3 kept on ' + process.env.HIL_BOARD).to.equal('bench-1'); });
     });`,
 };
-
-interface ResultFile {
-  name: string;
-  fullName: string;
-  status: string;
-  historyId: string;
-  testCaseId: string;
-  parameters: { name: string; value: string }[];
-  labels: { name: string; value: string }[];
-  statusDetails?: { message?: string };
-}
 
 function readResults(resultsDir: string): ResultFile[] {
   return readdirSync(resultsDir)

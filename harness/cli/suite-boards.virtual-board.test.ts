@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../boards/select.js';
 import { renderReportText } from '../report/testing/render-report.js';
+import type { AllureResultFile as ResultFile } from '../report/testing/result-file.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
@@ -26,17 +27,6 @@ const GOOD = 'virtual-h745';
 const BROKEN = 'virtual-h745-erase-skipped';
 const UNHEALTHY = 'virtual-h745-wrong-jedec';
 const CASE = /`flash erase_sector` across the 16 MiB boundary/;
-
-interface ResultFile {
-  name: string;
-  fullName: string;
-  status: string;
-  historyId: string;
-  testCaseId: string;
-  parameters: { name: string; value: string }[];
-  labels: { name: string; value: string }[];
-  statusDetails?: { message?: string };
-}
 
 const boardOf = (r: { parameters: { name: string; value: string }[] }): string | undefined => r.parameters.find((p) => p.name === 'board')?.value;
 
