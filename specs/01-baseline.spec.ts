@@ -1,6 +1,7 @@
 /**
  * Spec 1, baseline: the board comes up healthy, and a plain `program ... verify` of the image
  * leaves exactly the image in the QSPI flash (on-target CRC, sector map) and the board boots it.
+ * With a procedure under test (`--procedure`), that procedure programs the image instead.
  */
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
@@ -10,6 +11,11 @@ import { bootAndObserve, describeBoot, faultSeen } from './support/boot.js';
 import { withEvidence } from './support/evidence.js';
 import { NEW_VERSION, specImages } from './support/images.js';
 import { useSpecSession } from './support/session.js';
+import { specBoard } from './support/board.js';
+import { programWithProcedure, specProcedure } from './support/procedure.js';
+
+/** The baseline with the procedure under test; the default (the harness's plan) uses OpenOCD's program, as users do. */
+const procedure = specProcedure(specBoard());
 
 describe('Baseline: a healthy board programs and boots the image', function () {
   this.timeout(180_000);
@@ -27,16 +33,25 @@ describe('Baseline: a healthy board programs and boots the image', function () {
     expect(session.health?.jedecId).to.equal(session.board.qspi.jedecId);
   });
 
-  it('`program <image> verify 0x90000000` leaves the image: on-target CRC and sector map equal the image', async () => {
+  const title =
+    procedure.kind === 'openocd-plan'
+      ? '`program <image> verify 0x90000000` leaves the image: on-target CRC and sector map equal the image'
+      : `procedure ${procedure.id} leaves the image: it succeeds, and on-target CRC and sector map equal the image`;
+  it(title, async () => {
     const session = board();
     const { image } = specImages();
     await parameter('image bytes', image.length);
     await withEvidence(session, async () => {
-      const file = join(session.flash.target.workDir, 'baseline.img');
-      await writeFile(file, image);
-      const run = await step('OpenOCD program ... verify', () => session.flash.programWithProgramCommand(file, { verify: true }));
-      await attachText('OpenOCD program output', run.output);
-      expect(run.ok, `OpenOCD program failed: ${run.output}`).to.equal(true);
+      if (procedure.kind === 'openocd-plan') {
+        // The baseline users run: OpenOCD's own program proc.
+        const file = join(session.flash.target.workDir, 'baseline.img');
+        await writeFile(file, image);
+        const run = await step('OpenOCD program ... verify', () => session.flash.programWithProgramCommand(file, { verify: true }));
+        await attachText('OpenOCD program output', run.output);
+        expect(run.ok, `OpenOCD program failed: ${run.output}`).to.equal(true);
+      } else {
+        await programWithProcedure(session, procedure, image, 'program the image');
+      }
       const compare = await step('on-target CRC (verify_image)', () => session.flash.compare(0, image));
       expect(
         compare.matches,
@@ -45,7 +60,7 @@ describe('Baseline: a healthy board programs and boots the image', function () {
           .map((d) => `0x${d.address.toString(16)}`)
           .join(', ')}`,
       ).to.equal(true);
-      const map = await step('sector map', () => session.flash.sectorMap({ expected: image, title: 'after program ... verify' }));
+      const map = await step('sector map', () => session.flash.sectorMap({ expected: image, title: `after ${procedure.id}` }));
       expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
     });
   });

@@ -16,16 +16,32 @@
  *
  * The last test sums the matrix up: how many distinct landings it produced, and why cases with
  * the same landing are kept.
+ *
+ * With another procedure under test (`--procedure`, support/procedure.ts) the same scenario runs
+ * through it: the previous image, the interrupted run and the next normal run are the
+ * procedure's (a team's tool, OpenOCD's program), faults fire at its stated progress, an output
+ * line, a time or inside a chip operation the virtual chip holds; the landing, the sector map and
+ * the boots go through the harness's OpenOCD. Its first pass stopped after the erase phase has no
+ * counterpart: a tool cannot be stopped between its phases.
  */
 import { expect } from 'chai';
 import { parseFaultPoint } from '../harness/faults/index.js';
-import { imageSlice } from '../harness/flash/index.js';
+import type { ProcedureSpec } from '../harness/boards/index.js';
+import { imageSlice, type LandingObservation } from '../harness/flash/index.js';
 import { attachJson, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
 import type { BoardSession } from '../harness/session/index.js';
 import { bootAndObserve, describeBoot, faultSeen } from './support/boot.js';
-import { skipBecause, specTimeScale } from './support/board.js';
+import { skipBecause, specBoard, specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
-import { eraseUnitsCovering, NEW_VERSION, PREVIOUS_VERSION, scenarioImages } from './support/images.js';
+import { eraseUnitsCovering, NEW_VERSION, PREVIOUS_VERSION, scenarioImages, type SpecImages } from './support/images.js';
+import {
+  interruptProcedureAndObserve,
+  procedureCases,
+  procedureCaseUnsupported,
+  programWithProcedure,
+  specProcedure,
+  type ProcedureCase,
+} from './support/procedure.js';
 import { interruptAndObserve, matrixCases, RECOVERY_PATH, unsupported, type MatrixCase } from './support/interruption.js';
 import { useSpecSession } from './support/session.js';
 import { StopAfterErase } from './support/stop-after-erase.js';
@@ -41,7 +57,6 @@ interface Landed {
 /** The interrupted case from the fault to the final boot; `landed` collects the observed landings. */
 async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time' | undefined, landed: Landed[]): Promise<void> {
   const images = scenarioImages();
-  const { image, previous } = images;
   const result = await step(`program the new image over the previous one, interrupted by ${c.injector} at ${c.point}; observe where it landed`, () =>
     interruptAndObserve(session, c, { images, ...(aim ? { aim } : {}) }),
   );
@@ -55,22 +70,8 @@ async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time'
     observed: result.observation.observed,
     fingerprint: result.observation.fingerprint,
   });
-
-  const afterFault = await step('(a) boot after the fault', () => bootAndObserve(session));
-  await attachJson('(a) boot after the fault', afterFault);
-  expect(faultSeen(afterFault), `${VerdictPhrase.bootFault} after an interrupted run: ${describeBoot(afterFault)}`).to.equal(false);
-  expect(afterFault.image, `${VerdictPhrase.bootFault}: no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
-  // The previous image may still boot only if the fault left every unit of it as it was; the new
-  // one only if the flash shows all of it written (a kill lets the chip finish what it was sent).
-  const untouched = result.observation.observed === 'none';
-  const complete = result.observation.units.every((u) => u.state === 'new');
-  const acceptedOld = afterFault.image === 'ok' && afterFault.version === PREVIOUS_VERSION && untouched;
-  const acceptedNew = afterFault.image === 'ok' && afterFault.version === NEW_VERSION && complete;
-  expect(
-    acceptedOld || acceptedNew || afterFault.image === 'rejected' || afterFault.image === 'absent',
-    `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)} although the flash shows ${result.observation.observed} at unit ${result.observation.unit}`,
-  ).to.equal(true);
-
+  await bootAfterFault(session, result.observation);
+  const { image } = images;
   const units = eraseUnitsCovering(0, image.length);
   await step('(b) first pass stopped right after the erase phase: every erased unit is blank, whole units', async () => {
     const pass = await session.flash.program(image, { faultPoint: parseFaultPoint('between-erase-and-write'), injector: new StopAfterErase() });
@@ -84,13 +85,61 @@ async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time'
   await step("(b) the normal run: erase, write, verify; the sector map over the previous image's whole extent", async () => {
     const run = await session.flash.program(image, { chunkSize: 16 * 1024 });
     expect(run.verify?.ok, `${VerdictPhrase.flashNotCleared}: verify_image found ${run.verify?.differences.length ?? '?'} differences`).to.equal(true);
-    // The image and the blank rest of its last unit, then the previous image's tail, untouched.
-    const extent = eraseUnitsCovering(0, previous.length);
-    const expected = imageSlice({ previous, next: image, offset: 0 }, 'next', 0, extent.length);
-    expected.set(imageSlice({ previous, next: image, offset: 0 }, 'previous', units.length, extent.length - units.length), units.length);
-    const map = await session.flash.sectorMap({ expected, previous, range: extent, title: `after ${c.injector} at ${c.point} and a normal re-run` });
-    expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
+    await sectorMapAfterRerun(session, images, `after ${c.injector} at ${c.point} and a normal re-run`);
   });
+  await finalBoot(session);
+}
+
+/**
+ * The same scenario with the team's procedure (not the harness's plan): the previous image, the
+ * interrupted run and the next normal run all go through the procedure, as in the field; the
+ * landing, the sector map and the boots through the harness's OpenOCD session.
+ */
+async function interruptedProcedureCase(session: BoardSession, procedure: ProcedureSpec, c: ProcedureCase): Promise<void> {
+  const images = scenarioImages();
+  const result = await step(
+    `with procedure ${procedure.id}: the previous image, then the new one interrupted by ${c.injector} at ${c.point}; observe where it landed`,
+    () => interruptProcedureAndObserve(session, procedure, c, images),
+  );
+  await bootAfterFault(session, result.observation);
+  await step(`(b) the next normal run with procedure ${procedure.id}; the sector map over the previous image's whole extent`, async () => {
+    await programWithProcedure(session, procedure, images.image, 'the next normal run');
+    await sectorMapAfterRerun(session, images, `after ${c.injector} at ${c.point} and a normal re-run with ${procedure.id}`);
+  });
+  await finalBoot(session);
+}
+
+/** (a) The boot after the fault must not accept a partial image. */
+async function bootAfterFault(session: BoardSession, observation: LandingObservation): Promise<void> {
+  const afterFault = await step('(a) boot after the fault', () => bootAndObserve(session));
+  await attachJson('(a) boot after the fault', afterFault);
+  expect(faultSeen(afterFault), `${VerdictPhrase.bootFault} after an interrupted run: ${describeBoot(afterFault)}`).to.equal(false);
+  expect(afterFault.image, `${VerdictPhrase.bootFault}: no boot verdict on the UART after the fault: ${describeBoot(afterFault)}`).to.be.a('string');
+  // The previous image may still boot only if the fault left every unit of it as it was; the new
+  // one only if the flash shows all of it written (a kill lets the chip finish what it was sent).
+  const untouched = observation.observed === 'none';
+  const complete = observation.units.every((u) => u.state === 'new');
+  const acceptedOld = afterFault.image === 'ok' && afterFault.version === PREVIOUS_VERSION && untouched;
+  const acceptedNew = afterFault.image === 'ok' && afterFault.version === NEW_VERSION && complete;
+  expect(
+    acceptedOld || acceptedNew || afterFault.image === 'rejected' || afterFault.image === 'absent',
+    `${VerdictPhrase.bootAcceptedBadImage}: ${describeBoot(afterFault)} although the flash shows ${observation.observed} at unit ${observation.unit}`,
+  ).to.equal(true);
+}
+
+/** (b) After the re-run: exactly the image and the blank rest of its last unit, then the previous image's tail, untouched. */
+async function sectorMapAfterRerun(session: BoardSession, images: SpecImages, title: string): Promise<void> {
+  const { image, previous } = images;
+  const units = eraseUnitsCovering(0, image.length);
+  const extent = eraseUnitsCovering(0, previous.length);
+  const expected = imageSlice({ previous, next: image, offset: 0 }, 'next', 0, extent.length);
+  expected.set(imageSlice({ previous, next: image, offset: 0 }, 'previous', units.length, extent.length - units.length), units.length);
+  const map = await session.flash.sectorMap({ expected, previous, range: extent, title });
+  expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: ${map.map.summary()}`).to.deep.equal([]);
+}
+
+/** (c) The board boots the new image. */
+async function finalBoot(session: BoardSession): Promise<void> {
   const finalBoot = await step('(c) boot', () => bootAndObserve(session));
   await attachJson('(c) boot after the re-run', finalBoot);
   expect(faultSeen(finalBoot), `${VerdictPhrase.bootFault}: ${describeBoot(finalBoot)}`).to.equal(false);
@@ -98,7 +147,12 @@ async function interruptedCase(session: BoardSession, c: MatrixCase, aim: 'time'
   expect(finalBoot.version).to.equal(NEW_VERSION);
 }
 
-describe('Interrupted programming, then a normal re-run (no manual chip erase)', function () {
+const procedure = specProcedure(specBoard());
+
+// The plan's matrix and its time-aimed case run when the procedure under test is the plan itself.
+const describePlan = procedure.kind === 'openocd-plan' ? describe : (): void => undefined;
+
+describePlan('Interrupted programming, then a normal re-run (no manual chip erase)', function () {
   this.timeout(300_000);
   const board = useSpecSession();
   const landed: Landed[] = [];
@@ -137,7 +191,7 @@ describe('Interrupted programming, then a normal re-run (no manual chip erase)',
   });
 });
 
-describe('Interrupted programming aimed by time, the real-board path (flash time scale 1, datasheet timings)', function () {
+describePlan('Interrupted programming aimed by time, the real-board path (flash time scale 1, datasheet timings)', function () {
   this.timeout(600_000);
   // Only virtual boards need this block: on silicon the matrix above is already aimed by time.
   const board = useSpecSession({ timeScale: Math.max(specTimeScale(), 1) });
@@ -156,3 +210,22 @@ describe('Interrupted programming aimed by time, the real-board path (flash time
     await withEvidence(session, () => interruptedCase(session, c, 'time', []));
   });
 });
+
+if (procedure.kind !== 'openocd-plan') {
+  describe(`Interrupted programming with procedure ${procedure.id}, then its next normal run (no manual chip erase)`, function () {
+    this.timeout(300_000);
+    const board = useSpecSession();
+    for (const c of procedureCases(procedure)) {
+      it(`${c.injector} at ${c.point}: lands there; boot refuses the partial image; the procedure's next normal run leaves exactly the image; boot ok`, async function () {
+        const session = board();
+        await labels({ epic: 'mission', feature: 'interrupted programming', story: `procedure ${procedure.kind}: ${c.injector}`, severity: 'critical' });
+        await parameter('injector', c.injector);
+        await parameter('fault point', c.point);
+        await parameter('flash time scale', session.flash.target.timeScale);
+        const why = procedureCaseUnsupported(c, procedure, session.board);
+        if (why) return skipBecause(this, why);
+        await withEvidence(session, () => interruptedProcedureCase(session, procedure, c));
+      });
+    }
+  });
+}

@@ -18,6 +18,7 @@ import { skipBecause, specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
 import { KIB, seededBytes } from './support/images.js';
 import { useSpecSession } from './support/session.js';
+import { programsWithHarnessPlan } from './support/procedure.js';
 
 const UNIT = 64 * KIB;
 const MIB16 = 16 * 1024 * KIB;
@@ -56,6 +57,9 @@ async function expectBlank(session: BoardSession, range: { offset: number; lengt
 }
 
 describe('Erase really clears, for every erase path', function () {
+  // It judges the board (or the bootloader, the harness) through the harness's own programming,
+  // whatever procedure the run puts under test: its results say so.
+  programsWithHarnessPlan();
   this.timeout(180_000);
 
   describe('on a session at the CI time scale', () => {

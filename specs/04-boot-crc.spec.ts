@@ -24,6 +24,7 @@ import { bootAndObserve, describeBoot, faultSeen, inBootloader } from './support
 import { withEvidence } from './support/evidence.js';
 import { NEW_VERSION, specImages } from './support/images.js';
 import { useSpecSession } from './support/session.js';
+import { programsWithHarnessPlan } from './support/procedure.js';
 
 /** The partial and corrupt images a broken programming run or a bad cell leaves behind. */
 export function bootVariants(image: Uint8Array): ImageVariant[] {
@@ -45,6 +46,9 @@ export function bootVariants(image: Uint8Array): ImageVariant[] {
 }
 
 describe('Boot CRC validation rejects partial images', function () {
+  // It judges the board (or the bootloader, the harness) through the harness's own programming,
+  // whatever procedure the run puts under test: its results say so.
+  programsWithHarnessPlan();
   this.timeout(180_000);
   const board = useSpecSession();
   const { image } = specImages();

@@ -7,6 +7,10 @@
  * anything else (an erase the chip would not take, say) while the chip still answers is a verdict
  * too: the state was neither recovered nor diagnosed, and the image range keeps the old image.
  *
+ * With a procedure under test other than the harness's plan (`--procedure`), that procedure is the
+ * board's procedure and its next normal run in one: it meets the chip as the interrupted run left
+ * it; success must leave exactly the image, a failure is "procedure failed" with its output.
+ *
  * The block-protect case writes non-volatile status bits: it runs only on boards whose entry
  * allows it (`allows.nonVolatileWrites`), is skipped with the reason elsewhere, and writes the
  * bits back after itself; a restore that does not take is broken, loudly (status-restore.ts),
@@ -17,10 +21,14 @@ import { NoVerdictError } from '../harness/exit-codes.js';
 import { FlashOperationError, FlashProtectedError, formatStatus, Op, type ProgrammingResult } from '../harness/flash/index.js';
 import { attachJson, attachText, labels, parameter, step, VerdictPhrase } from '../harness/report/index.js';
 import type { BoardSession } from '../harness/session/index.js';
-import { skipBecause, specTimeScale } from './support/board.js';
+import { skipBecause, specBoard, specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
 import { specImages } from './support/images.js';
 import { useSpecSession } from './support/session.js';
+import { assertProcedureSucceeded, runProcedure } from '../harness/procedures/index.js';
+import { attachProcedureRun, specProcedure } from './support/procedure.js';
+
+const procedure = specProcedure(specBoard());
 import { restoreSr1, StatusNotRestoredError } from './support/status-restore.js';
 
 const BLOCK_ERASE_64K_4BYTE = 0xdc;
@@ -105,6 +113,20 @@ describe('Flash left in a bad state by an interrupted run: recover and verify, o
   }
 });
 
+/**
+ * With a team's procedure under test: the procedure itself meets the chip as the interrupted run
+ * left it (its own OpenOCD, its own reset; the harness does not reset the chip first). Success
+ * must leave exactly the image; a failure is the verdict "procedure failed", its output attached.
+ */
+async function judgeProcedureRun(session: BoardSession, state: BadState, image: Uint8Array, previous: Uint8Array): Promise<void> {
+  const run = await step(`the next normal run with procedure ${procedure.id}`, () => runProcedure(session, procedure, image));
+  await attachProcedureRun('the next normal run', run);
+  await attachJson("status registers after the procedure's run", await session.flash.status());
+  assertProcedureSucceeded(run);
+  const map = await session.flash.sectorMap({ expected: image, previous, title: `after ${state.name} and procedure ${procedure.id}` });
+  expect(map.map.problems(), `${VerdictPhrase.flashNotCleared}: procedure ${procedure.id} reported success but ${map.map.summary()}`).to.deep.equal([]);
+}
+
 /** The case proper: lay down the previous image, make the bad state, the board's procedure, a normal run, the judgement. */
 async function judgeCase(
   session: BoardSession,
@@ -116,6 +138,7 @@ async function judgeCase(
   expect((await session.flash.program(previous, { chunkSize: 16 * 1024 })).verify?.ok, 'could not lay down the previous image').to.equal(true);
   await step(`leave the chip in a bad state: ${state.name}`, () => state.make(send));
   await attachJson('status registers as the interrupted run left them', await session.flash.status());
+  if (procedure.kind !== 'openocd-plan') return judgeProcedureRun(session, state, image, previous);
   await step("the board's programming procedure: OpenOCD restarted with its config, reset init, flash probe", () => session.reconnect());
   await attachJson("status registers after the board's procedure", await session.flash.status());
   let run: ProgrammingResult | undefined;

@@ -12,10 +12,14 @@ import { specTimeScale } from './support/board.js';
 import { withEvidence } from './support/evidence.js';
 import { KIB, specImages } from './support/images.js';
 import { useSpecSession } from './support/session.js';
+import { programsWithHarnessPlan } from './support/procedure.js';
 
 const UNIT = 64 * KIB;
 
 describe('Erase-time plausibility against the W25Q512JV datasheet', function () {
+  // It judges the board (or the bootloader, the harness) through the harness's own programming,
+  // whatever procedure the run puts under test: its results say so.
+  programsWithHarnessPlan();
   this.timeout(180_000);
   // Flash time scale 1 on the virtual board whatever HIL_SPEC_TIME_SCALE says (it may slow the chip
   // further, never speed it up): a 64 KiB unit's floor is then 80 ms, some twenty `stmqspi cmd` round

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { classifyFailure, NoVerdictError } from '../exit-codes.js';
+import { BUILT_IN_PROCEDURES } from '../procedures/procedure.js';
 import { BoardsFileError } from './errors.js';
 import { assertBoardFilesExist, loadBoardsFile } from './load.js';
 import { DEFAULT_BOARDS_FILE, REPO_ROOT } from './select.js';
+import type { CommandProcedureSpec } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -131,6 +133,216 @@ describe('boards file loader (harness/boards/load)', () => {
       // The virtual boards' status registers are software: spec 6 may set and restore BP bits there.
       expect(stlink!.allows.nonVolatileWrites).to.equal(true);
       for (const board of inventory.boards) expect(() => assertBoardFilesExist(board)).not.to.throw();
+    });
+
+    it('the repository boards.json: every board has the built-ins and the openocd-program.sh command procedure', () => {
+      for (const board of loadBoardsFile(DEFAULT_BOARDS_FILE).boards) {
+        expect(board.procedures.map((p) => p.id)).to.deep.equal(['openocd-plan', 'openocd-program', 'openocd-program-sh']);
+        const sh = board.procedures[2] as CommandProcedureSpec;
+        expect(sh.kind).to.equal('command');
+        expect(sh.argv).to.deep.equal([join(REPO_ROOT, 'fixtures/procedures/openocd-program.sh'), '{image}', '{address}']);
+        expect(sh.cwd).to.equal(REPO_ROOT);
+        expect(sh.timeoutMs).to.equal(300_000);
+        expect(sh.needsProbe).to.equal(true);
+        const match = new RegExp(sh.progress!).exec('write: 65536 of 1048576 bytes (6%)');
+        expect(match?.groups).to.deep.equal({ bytes: '65536', total: '1048576' });
+      }
+    });
+  });
+
+  describe('procedures', () => {
+    function withProcedures(...procedures: unknown[]): Json {
+      const board = virtualBoard();
+      board.procedures = procedures;
+      return withBoards(board);
+    }
+
+    function flashSh(extra: Json = {}): Json {
+      return { id: 'flash-sh', kind: 'command', argv: ['tools/flash.sh', '{image}', '{address}'], ...extra };
+    }
+
+    /** The problems of loading a board with `procedures`, as jsonPath and problem text. */
+    function problemsOf(...procedures: unknown[]): { jsonPath: string; problem: string; message: string }[] {
+      const { error } = loadError(withProcedures(...procedures));
+      return error.problems.map((p) => ({ jsonPath: p.jsonPath, problem: p.problem, message: error.message }));
+    }
+
+    it('every board gets the two built-ins, openocd-plan first, when the entry has no procedures', () => {
+      const [sim, real] = loadBoardsFile(write(withBoards(virtualBoard(), realBoard()))).boards;
+      for (const board of [sim!, real!]) {
+        expect(board.procedures).to.deep.equal(BUILT_IN_PROCEDURES);
+        expect(board.procedures.map((p) => `${p.id}:${p.kind}`)).to.deep.equal(['openocd-plan:openocd-plan', 'openocd-program:openocd-program']);
+      }
+    });
+
+    it('a command entry loads with defaults filled in, argv[0] and cwd resolved against the boards file', () => {
+      const [board] = loadBoardsFile(write(withProcedures(flashSh()))).boards;
+      expect(board!.procedures.map((p) => p.id)).to.deep.equal(['openocd-plan', 'openocd-program', 'flash-sh']);
+      expect(board!.procedures[2]).to.deep.equal({
+        id: 'flash-sh',
+        kind: 'command',
+        description: 'tools/flash.sh {image} {address}',
+        argv: [join(dir, 'tools', 'flash.sh'), '{image}', '{address}'],
+        shell: false,
+        env: {},
+        cwd: dir,
+        successExitCodes: [0],
+        needsProbe: true,
+        timeoutMs: 600_000,
+        chunkBytes: 65536,
+      });
+    });
+
+    it('a command entry with every field: a bare argv[0] stays for PATH, only argv[0] is resolved, a relative cwd resolves', () => {
+      const entry = {
+        id: 'vendor',
+        kind: 'command',
+        description: 'the vendor CLI',
+        argv: ['STM32_Programmer_CLI', '-w', './{image}', '{address}', '-el', 'loaders/W25Q512.stldr'],
+        shell: false,
+        env: { TARGET: '{board}', LITERAL: '{{x}}' },
+        cwd: 'work',
+        progress: '(?<percent>\\d+)%',
+        successExitCodes: [0, 3],
+        needsProbe: false,
+        timeoutSeconds: 2.5,
+        chunkBytes: 256,
+      };
+      const [board] = loadBoardsFile(write(withProcedures(entry))).boards;
+      expect(board!.procedures[2]).to.deep.equal({
+        id: 'vendor',
+        kind: 'command',
+        description: 'the vendor CLI',
+        argv: ['STM32_Programmer_CLI', '-w', './{image}', '{address}', '-el', 'loaders/W25Q512.stldr'],
+        shell: false,
+        env: { TARGET: '{board}', LITERAL: '{{x}}' },
+        cwd: join(dir, 'work'),
+        progress: '(?<percent>\\d+)%',
+        successExitCodes: [0, 3],
+        needsProbe: false,
+        timeoutMs: 2500,
+        chunkBytes: 256,
+      });
+    });
+
+    it('with shell, the one argv string is a script and is not resolved as a path', () => {
+      const [board] = loadBoardsFile(write(withProcedures({ id: 'sh', kind: 'command', shell: true, argv: ['./tools/flash.sh {image} && echo done'] }))).boards;
+      expect((board!.procedures[2] as CommandProcedureSpec).argv).to.deep.equal(['./tools/flash.sh {image} && echo done']);
+    });
+
+    it('an entry with a built-in id replaces the built-in, in its place', () => {
+      const [board] = loadBoardsFile(
+        write(withProcedures(flashSh(), { id: 'openocd-program', kind: 'openocd-program', verify: false, timeoutSeconds: 120 })),
+      ).boards;
+      expect(board!.procedures.map((p) => p.id)).to.deep.equal(['openocd-plan', 'openocd-program', 'flash-sh']);
+      expect(board!.procedures[1]).to.deep.equal({ ...BUILT_IN_PROCEDURES[1], verify: false, timeoutMs: 120_000 });
+    });
+
+    it('unknown kind', () => {
+      const problems = problemsOf({ id: 'x', kind: 'flash-sh', argv: ['a'] });
+      expect(problems.map((p) => p.jsonPath)).to.deep.equal(['$.boards[0].procedures[0].kind']);
+      expect(problems[0]!.message).to.include(
+        'board "sim-a" at $.boards[0].procedures[0].kind: is string "flash-sh", not one of "command", "openocd-program", "openocd-plan"',
+      );
+    });
+
+    it('missing argv, and argv that is not an array', () => {
+      const missing = problemsOf({ id: 'x', kind: 'command' });
+      expect(missing.map((p) => [p.jsonPath, p.problem])).to.deep.equal([['$.boards[0].procedures[0].argv', 'is missing']]);
+      expect(missing[0]!.message).to.include('board "sim-a" at $.boards[0].procedures[0].argv: is missing (expected: the command as an argv template');
+      const notArray = problemsOf(flashSh(), { id: 'y', kind: 'command', argv: 'tools/flash.sh {image}' });
+      expect(notArray.map((p) => [p.jsonPath, p.problem])).to.deep.equal([
+        ['$.boards[0].procedures[1].argv', 'is string "tools/flash.sh {image}", must be of type array'],
+      ]);
+      expect(problemsOf({ id: 'x', kind: 'command', argv: [] })[0]).to.include({ jsonPath: '$.boards[0].procedures[0].argv' });
+    });
+
+    it('timeoutSeconds 0', () => {
+      expect(problemsOf(flashSh({ timeoutSeconds: 0 }))[0]).to.include({
+        jsonPath: '$.boards[0].procedures[0].timeoutSeconds',
+        problem: 'is number 0, must be > 0',
+      });
+      expect(problemsOf({ id: 'openocd-program', kind: 'openocd-program', timeoutSeconds: 0 })[0]).to.include({
+        jsonPath: '$.boards[0].procedures[0].timeoutSeconds',
+      });
+    });
+
+    it('a misspelt property gets a "did you mean"', () => {
+      const problems = problemsOf(flashSh({ needProbe: false }));
+      expect(problems.map((p) => p.jsonPath)).to.deep.equal(['$.boards[0].procedures[0].needProbe']);
+      expect(problems[0]!.message).to.include('board "sim-a" at $.boards[0].procedures[0].needProbe: unknown field "needProbe" (did you mean "needsProbe"?)');
+    });
+
+    it('a field of another kind is unknown for this kind', () => {
+      expect(problemsOf({ id: 'openocd-plan', kind: 'openocd-plan', verify: true })[0]).to.include({
+        jsonPath: '$.boards[0].procedures[0].verify',
+        problem: 'unknown field "verify"',
+      });
+    });
+
+    it('an unknown placeholder names the argv element or env value that holds it', () => {
+      const problems = problemsOf(flashSh({ argv: ['tools/flash.sh', '{image}', '--board={imag}'], env: { WHERE: '{adress}' } }));
+      expect(problems.map((p) => [p.jsonPath, p.problem])).to.deep.equal([
+        ['$.boards[0].procedures[0].argv[2]', 'is "--board={imag}": unknown placeholder "{imag}"'],
+        ['$.boards[0].procedures[0].env.WHERE', 'is "{adress}": unknown placeholder "{adress}"'],
+      ]);
+      expect(problems[0]!.message).to.include('(expected: placeholders {image} {offset} {address} {board} only, "{{" and "}}" for literal braces)');
+    });
+
+    it('unbalanced braces in a template', () => {
+      const problems = problemsOf(flashSh({ argv: ['tools/flash.sh', '{image', 'awk {{print}}', 'x}'] }));
+      expect(problems.map((p) => p.jsonPath)).to.deep.equal(['$.boards[0].procedures[0].argv[1]', '$.boards[0].procedures[0].argv[3]']);
+      expect(problems[0]!.problem).to.include('unbalanced "{"');
+      expect(problems[1]!.problem).to.include('unbalanced "}"');
+    });
+
+    it('an env name that is no variable name', () => {
+      expect(problemsOf(flashSh({ env: { 'MY-VAR': 'x' } }))[0]).to.include({
+        jsonPath: '$.boards[0].procedures[0].env["MY-VAR"]',
+        problem: '"MY-VAR" is not an environment variable name',
+      });
+    });
+
+    it('progress without a percent or bytes group, total without bytes, and a regex that does not compile', () => {
+      const [noGroup, totalOnly, broken] = problemsOf(
+        flashSh({ progress: 'write: (\\d+) of (?<size>\\d+)' }),
+        { ...flashSh({ progress: '(?<percent>\\d+)% of (?<total>\\d+)' }), id: 'b' },
+        { ...flashSh({ progress: 'write: (?<bytes>\\d+' }), id: 'c' },
+      );
+      expect(noGroup).to.include({ jsonPath: '$.boards[0].procedures[0].progress' });
+      expect(noGroup!.problem).to.include('no named group percent or bytes (it has size)');
+      expect(totalOnly).to.include({ jsonPath: '$.boards[0].procedures[1].progress' });
+      expect(totalOnly!.problem).to.include('a group total needs a group bytes');
+      expect(broken).to.include({ jsonPath: '$.boards[0].procedures[2].progress' });
+      expect(broken!.problem).to.include('not a JavaScript regex');
+      expect(broken!.message).to.include('(expected: a JavaScript regex with a named group percent, or bytes');
+    });
+
+    it('shell with two argv elements', () => {
+      expect(problemsOf(flashSh({ shell: true }))[0]).to.include({
+        jsonPath: '$.boards[0].procedures[0].argv',
+        problem: 'has 3 elements but shell is true',
+      });
+    });
+
+    it('duplicate procedure id within a board (other boards may reuse it)', () => {
+      const problems = problemsOf(flashSh(), { id: 'flash-sh', kind: 'openocd-plan' });
+      expect(problems.map((p) => [p.jsonPath, p.problem])).to.deep.equal([
+        ['$.boards[0].procedures[1].id', 'duplicate procedure id, already used by $.boards[0].procedures[0]'],
+      ]);
+      const other = realBoard();
+      other.procedures = [flashSh()];
+      const sim = virtualBoard();
+      sim.procedures = [flashSh()];
+      expect(loadBoardsFile(write(withBoards(sim, other))).boards).to.have.length(2);
+    });
+
+    it('a built-in id with another kind', () => {
+      const problems = problemsOf({ id: 'openocd-program', kind: 'command', argv: ['tools/flash.sh'] }, { id: 'openocd-plan', kind: 'openocd-program' });
+      expect(problems.map((p) => [p.jsonPath, p.problem])).to.deep.equal([
+        ['$.boards[0].procedures[0].kind', 'is "command", but "openocd-program" is a built-in procedure of kind "openocd-program"'],
+        ['$.boards[0].procedures[1].kind', 'is "openocd-program", but "openocd-plan" is a built-in procedure of kind "openocd-plan"'],
+      ]);
     });
   });
 

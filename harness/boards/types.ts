@@ -67,6 +67,67 @@ export interface VirtualSpec {
   readonly timeScale: number;
 }
 
+/**
+ * How a board gets programmed: the procedure under test (issue: the team's own tool). Every board
+ * has the two OpenOCD kinds built in (ids `openocd-plan`, the default, and `openocd-program`);
+ * boards.json may add `command` procedures or restate a built-in id with its own options.
+ */
+export type ProcedureSpec = OpenOcdPlanProcedureSpec | OpenOcdProgramProcedureSpec | CommandProcedureSpec;
+
+export interface OpenOcdPlanProcedureSpec {
+  readonly id: string;
+  readonly kind: 'openocd-plan';
+  readonly description: string;
+}
+
+/** OpenOCD's own `program <image> [verify] <address>`, one Tcl call on the harness's OpenOCD. */
+export interface OpenOcdProgramProcedureSpec {
+  readonly id: string;
+  readonly kind: 'openocd-program';
+  readonly description: string;
+  /** Adds `verify` to the call. Default true. */
+  readonly verify: boolean;
+  readonly timeoutMs: number;
+}
+
+/** Placeholders a command's argv and env values may hold (`{{` and `}}` are literal braces). */
+export const PROCEDURE_PLACEHOLDERS = ['image', 'offset', 'address', 'board'] as const;
+export type ProcedurePlaceholder = (typeof PROCEDURE_PLACEHOLDERS)[number];
+
+/** Any tool the team programs with: an argv template run without a shell unless `shell` asks for one. */
+export interface CommandProcedureSpec {
+  readonly id: string;
+  readonly kind: 'command';
+  readonly description: string;
+  /**
+   * The argv template. argv[0] with a slash is a path resolved against the boards file's folder;
+   * a bare name is looked up on PATH. With `shell`, argv is exactly one string run by `/bin/sh -c`,
+   * each placeholder's value single-quoted for the shell.
+   */
+  readonly argv: readonly string[];
+  readonly shell: boolean;
+  /** Extra environment (values templated like argv), on top of the harness's HIL_* variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Working directory (absolute); default the boards file's folder. */
+  readonly cwd: string;
+  /**
+   * Progress read from each stdout/stderr line: a regex (JavaScript syntax) with a named group
+   * `percent`, or `bytes` (of the image; an optional group `total` gives the denominator).
+   */
+  readonly progress?: string;
+  /** Exit codes that mean success. Default [0]. */
+  readonly successExitCodes: readonly number[];
+  /** The tool needs the probe to itself: the harness stops its OpenOCD while it runs. Default true. */
+  readonly needsProbe: boolean;
+  /** Killed (process group, SIGKILL) and judged "procedure failed" after this long. Default 600 s. */
+  readonly timeoutMs: number;
+  /**
+   * How far the tool may run past a progress line before its work reaches the chip (its write
+   * buffer or chunk): the tolerance of a progress-aimed landing. Default 65536.
+   */
+  readonly chunkBytes: number;
+}
+
 export interface BoardRecord {
   readonly id: string;
   readonly description: string;
@@ -80,6 +141,8 @@ export interface BoardRecord {
   readonly allows: AllowsSpec;
   /** Present exactly when kind is 'virtual'. */
   readonly virtual?: VirtualSpec;
+  /** The board's procedures: the built-in ones first, then the boards file's (an entry with a built-in id replaces it). */
+  readonly procedures: readonly ProcedureSpec[];
   /** Where the entry came from, for messages: the boards file and its JSON path. */
   readonly source: { readonly file: string; readonly jsonPath: string };
 }

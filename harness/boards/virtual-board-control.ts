@@ -61,6 +61,8 @@ export interface VirtualBoardControl {
   operations(): Promise<VirtualFlashOperation[]>;
   /** Switches the chip's power directly (no relay latency). */
   power(on: boolean): Promise<void>;
+  /** Drives the board's NRST line (a reset line of the rig's own, not the probe's). */
+  nrst(asserted: boolean): Promise<void>;
   /** Arms the in-chip trigger (replacing any armed one). */
   armTrigger(request: ChipTriggerRequest): Promise<void>;
   trigger(): Promise<ChipTriggerStatus>;

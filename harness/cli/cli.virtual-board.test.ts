@@ -3,9 +3,11 @@
  * (`node --import tsx harness/cli.ts ...`) on a virtual board driven by real OpenOCD 0.12, with
  * the board's flash kept in a state file between commands (one story across one-shot commands).
  * A temp boards file names two virtual boards (one forbids mass erase), a temp state dir and a
- * temp lock dir keep the run apart from a developer's .hil/ and from other suites.
+ * temp lock dir keep the run apart from a developer's .hil/ and from other suites. A third board
+ * adds command procedures (a tool that fails, one that cannot start) for `hil program --procedure`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -39,6 +41,8 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     delete env.HIL_BOARD;
     delete env.HIL_BOARDS;
     delete env.HIL_ALLURE_RESULTS_DIR;
+    // `hil test --procedure x` sets it for the whole run: these commands choose their own.
+    delete env.HIL_PROCEDURE;
     const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
@@ -62,6 +66,13 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     dir = mkdtempSync(join(tmpdir(), 'hil-cli-'));
     const entry = JSON.parse(readFileSync(join(REPO_ROOT, 'boards.json'), 'utf8')).boards.find((b: { id: string }) => b.id === 'virtual-h745');
     entry.openocd.configs = entry.openocd.configs.map((c: string) => join(REPO_ROOT, c));
+    // The boards file lives elsewhere: a procedure's tool path and folder are made absolute (derivedVirtualBoard's way).
+    entry.procedures = ((entry.procedures ?? []) as { argv?: string[]; cwd?: string; shell?: boolean }[]).map((p) => ({
+      ...p,
+      ...(p.argv && !p.shell && p.argv[0]!.includes('/') ? { argv: [join(REPO_ROOT, p.argv[0]!), ...p.argv.slice(1)] } : {}),
+      cwd: join(REPO_ROOT, p.cwd ?? '.'),
+    }));
+    const tool = (id: string, argv: string[]) => ({ id, kind: 'command', description: id, argv, timeoutSeconds: 60 });
     boardsFile = join(dir, 'boards.json');
     writeFileSync(
       boardsFile,
@@ -70,6 +81,15 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
           boards: [
             { ...entry, id: 'cli-virtual' },
             { ...entry, id: 'cli-virtual-no-mass-erase', allows: { massErase: false, powerCut: true } },
+            {
+              ...entry,
+              id: 'cli-virtual-tools',
+              procedures: [
+                ...entry.procedures,
+                tool('fails', ['/bin/sh', '-c', 'echo erasing...; echo giving up >&2; exit 1']),
+                tool('missing', ['/nonexistent/flash-tool', '{image}']),
+              ],
+            },
           ],
         },
         null,
@@ -289,5 +309,72 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include('hil erase: --sectors: "3-1" ends before it starts');
     expect(r.stderr).to.include('usage: hil erase');
+  });
+
+  describe('hil program --procedure <id>', () => {
+    const onTools = (...args: string[]): Promise<CliRun> =>
+      hil('program', ...args, '--boards', boardsFile, '--board', 'cli-virtual-tools', '--time-scale', TIME_SCALE);
+
+    it("--procedure openocd-program-sh programs a 1 MiB+ image with the board's own tool (exit 0, its progress and output in the document); hil map then shows it all", async function () {
+      this.timeout(240_000);
+      const image = join(dir, 'big.bin');
+      writeFileSync(image, randomBytes(1024 * 1024 + 64 * 1024));
+      const r = await onBoard('program', image, '--procedure', 'openocd-program-sh', '--json');
+      expect(r.code, explain(r)).to.equal(0);
+      const doc = JSON.parse(r.stdout) as {
+        method: string;
+        procedure: { id: string; kind: string; chosenBy: string };
+        succeeded: boolean;
+        exit: { exitCode: number };
+        commandLine: string;
+        progress: { samples: number; last: { percent: number } };
+        transcript: string[];
+        verdict: string;
+      };
+      expect(doc.method).to.equal('procedure');
+      expect(doc.procedure).to.deep.equal({ id: 'openocd-program-sh', kind: 'command', chosenBy: '--procedure' });
+      expect(doc.succeeded).to.equal(true);
+      expect(doc.exit.exitCode).to.equal(0);
+      expect(doc.commandLine).to.include('openocd-program.sh');
+      expect(doc.progress.samples).to.be.greaterThan(1);
+      expect(doc.progress.last.percent).to.equal(100);
+      expect(doc.transcript.join('\n')).to.include('** Programming Finished **');
+      expect(doc.verdict).to.equal('programmed with procedure openocd-program-sh');
+      const map = await onBoard('map', image, '--json');
+      expect(map.code, explain(map)).to.equal(0);
+      expect((JSON.parse(map.stdout) as { map: { clean: boolean; summary: string } }).map).to.include({ clean: true, summary: 'match 272' });
+    });
+
+    it('a tool that fails by itself: exit 1, "procedure failed", its output printed', async () => {
+      const r = await onTools(firmware.appImage, '--procedure', 'fails');
+      expect(r.code, explain(r)).to.equal(1);
+      expect(r.stdout).to.match(/^procedure failed: board cli-virtual-tools: procedure fails \(.*\) exited with code 1 \(success: 0\)$/m);
+      expect(r.stdout).to.match(/^ {4}.* stdout erasing\.\.\.$/m);
+      expect(r.stdout).to.match(/^ {4}.* stderr giving up$/m);
+      expect(r.stdout).to.include('exit: code 1 after');
+    });
+
+    it('a tool that cannot start: exit 2 "cannot start"; an unknown procedure: exit 2 naming the known ones; an unreachable fault: exit 2 before the board', async () => {
+      const missing = await onTools(firmware.appImage, '--procedure', 'missing');
+      expect(missing.code, explain(missing)).to.equal(2);
+      expect(missing.stderr).to.match(/^hil program: cannot start procedure command \/nonexistent\/flash-tool: /);
+      const [unknown, nearMiss, unreachable] = await Promise.all([
+        onTools(firmware.appImage, '--procedure', 'nope'),
+        hil('program', firmware.appImage, '--boards', boardsFile, '--board', 'cli-virtual-tools', '--json', '--procedure', 'fail'),
+        onTools(firmware.appImage, '--procedure', 'openocd-program-sh', '--fault', 'progress:50%', '--injector', 'kill-openocd'),
+      ]);
+      expect(unknown.code, explain(unknown)).to.equal(2);
+      expect(unknown.stderr.trim()).to.equal(
+        'hil program: board cli-virtual-tools: unknown procedure "nope" (from --procedure); known: openocd-plan, openocd-program, openocd-program-sh, fails, missing',
+      );
+      expect(nearMiss.code, explain(nearMiss)).to.equal(2);
+      expect(JSON.parse(nearMiss.stdout)).to.deep.include({ command: 'program', exitCode: 2 });
+      expect(nearMiss.stderr).to.include('did you mean "fails"?');
+      expect(unreachable.code, explain(unreachable)).to.equal(2);
+      expect(unreachable.stderr.trim()).to.equal(
+        "hil program: board cli-virtual-tools: procedure openocd-program-sh cannot be interrupted by kill-openocd at progress:50%: the tool runs its own programmer: kill-tool kills the tool's process group",
+      );
+      expect(unreachable.stdout).to.equal('');
+    });
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../boards/select.js';
 import { formatSummary } from './run-suite.js';
+import { readEnvironmentProperties } from '../report/run-environment.js';
 import type { AllureResultFile as ResultFile } from '../report/testing/result-file.js';
 
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
@@ -52,6 +53,11 @@ const FIXTURES: Record<string, string> = {
     describe('fixture spec', () => {
       it('sees the chosen board', () => { expect(process.env.HIL_BOARD).to.equal('bench-1'); });
     });`,
+  'procedure.spec.ts': `
+    import { expect } from 'chai';
+    describe('fixture procedure', () => {
+      it('sees the chosen procedure', () => { expect(process.env.HIL_PROCEDURE).to.equal(process.env.FIXTURE_PROCEDURE); });
+    });`,
   'skipped.test.ts': `
     describe('fixture all skipped', () => {
       it.skip('is skipped', () => {});
@@ -83,7 +89,7 @@ const labelOf = (r: ResultFile, name: string): string | undefined => r.labels.fi
 function boardsFile(dir: string): string {
   writeFileSync(join(dir, 'bench.cfg'), '# bench\n');
   const file = join(dir, 'boards.json');
-  const board = (id: string): Record<string, unknown> => ({
+  const board = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     id,
     description: 'a bench board',
     kind: 'real',
@@ -94,8 +100,11 @@ function boardsFile(dir: string): string {
     power: { type: 'none' },
     reset: { srst: true },
     allows: { massErase: true, powerCut: false },
+    ...extra,
   });
-  writeFileSync(file, JSON.stringify({ boards: [board('bench-1'), board('bench-2')] }));
+  // Only bench-1 knows the team's tool; both have the built-in procedures.
+  const flashTool = { id: 'flash-tool', kind: 'command', argv: ['flash-tool', '--image', '{image}', '--offset', '{offset}'] };
+  writeFileSync(file, JSON.stringify({ boards: [board('bench-1', { procedures: [flashTool] }), board('bench-2')] }));
   return file;
 }
 
@@ -124,7 +133,7 @@ describe('suite runner and hil CLI (harness/cli)', function () {
     const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, HIL_LOCK_DIR: lockDir, HIL_BOARD: '', HIL_BOARDS: '', ...env },
+      env: { ...process.env, HIL_LOCK_DIR: lockDir, HIL_BOARD: '', HIL_BOARDS: '', HIL_PROCEDURE: '', ...env },
       timeout: timeoutMs,
     });
     const lines = run.stdout.trimEnd().split('\n');
@@ -252,9 +261,88 @@ describe('suite runner and hil CLI (harness/cli)', function () {
       // A real board has no flash time scale: it runs at the chip's own timings.
       expect(parameterOf(spec!, 'flash time scale')).to.equal(undefined);
       expect([labelOf(spec!, 'parentSuite'), labelOf(spec!, 'suite')]).to.deep.equal(['bench-1', 'fixture spec']);
-      expect(spec!.historyId).to.equal(`${spec!.testCaseId}:${createHash('md5').update('board:bench-1').digest('hex')}`);
+      // No --procedure, no HIL_PROCEDURE: the harness's plan is under test.
+      expect(parameterOf(spec!, 'procedure')).to.equal('openocd-plan');
+      expect(spec!.historyId).to.equal(`${spec!.testCaseId}:${createHash('md5').update('board:bench-1,procedure:openocd-plan').digest('hex')}`);
       // Unit tests beside the specs are not run on a board.
-      for (const unit of others) expect(parameterOf(unit, 'board'), unit.name).to.equal(undefined);
+      for (const unit of others) expect([parameterOf(unit, 'board'), parameterOf(unit, 'procedure')], unit.name).to.deep.equal([undefined, undefined]);
+    });
+
+    it('--procedure reaches the specs as HIL_PROCEDURE, every spec result as the `procedure` parameter (in its historyId), and the report environment', () => {
+      const resultsDir = join(dir, 'results-procedure');
+      const run = hil(
+        ['test', '--board', 'bench-1', '--boards', file, '--procedure', 'flash-tool', '--results-dir', resultsDir, 'procedure.spec.ts', 'pass.test.ts'],
+        { FIXTURE_PROCEDURE: 'flash-tool', HIL_PROCEDURE: 'openocd-program' },
+      );
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      const results = readResults(resultsDir);
+      const spec = results.find((r) => r.fullName.includes('procedure.spec.ts'))!;
+      expect(parameterOf(spec, 'procedure')).to.equal('flash-tool');
+      expect(spec.historyId).to.equal(`${spec.testCaseId}:${createHash('md5').update('board:bench-1,procedure:flash-tool').digest('hex')}`);
+      for (const unit of results.filter((r) => r !== spec)) expect(parameterOf(unit, 'procedure'), unit.name).to.equal(undefined);
+      const properties = readEnvironmentProperties(resultsDir);
+      expect(properties).to.deep.include({
+        procedure: 'flash-tool',
+        'procedure.kind': 'command',
+        'procedure.argv': 'flash-tool --image {image} --offset {offset}',
+      });
+      // The flag outranked the variable: the variable is not what ran.
+      expect(properties).not.to.have.property('override.HIL_PROCEDURE');
+    });
+
+    it('HIL_PROCEDURE chooses the procedure like the flag, and the report says the run was redirected', () => {
+      const resultsDir = join(dir, 'results-procedure-env');
+      const run = hil(['test', '--board', 'bench-1', '--boards', file, '--results-dir', resultsDir, 'procedure.spec.ts'], {
+        HIL_PROCEDURE: 'openocd-program',
+        FIXTURE_PROCEDURE: 'openocd-program',
+      });
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      expect(readResults(resultsDir).map((r) => parameterOf(r, 'procedure'))).to.deep.equal(['openocd-program']);
+      const properties = readEnvironmentProperties(resultsDir);
+      expect(properties).to.deep.include({ procedure: 'openocd-program', 'procedure.kind': 'openocd-program', 'override.HIL_PROCEDURE': 'openocd-program' });
+      expect(properties).not.to.have.property('procedure.argv');
+    });
+
+    it('the specs see the default procedure when none is chosen', () => {
+      const run = hil(['test', '--board', 'bench-1', '--boards', file, '--results-dir', join(dir, 'results'), 'procedure.spec.ts'], {
+        FIXTURE_PROCEDURE: 'openocd-plan',
+      });
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+    });
+
+    it('an unknown procedure is bad input: exit 2 naming the board, the id, its source and the known ids; the board is not locked, nothing runs', () => {
+      const run = hil(['test', '--board', 'bench-2', '--boards', file, '--procedure', 'flash-tool', 'procedure.spec.ts']);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.include('board bench-2: unknown procedure "flash-tool" (from --procedure); known: openocd-plan, openocd-program');
+      expect(run.stdout).not.to.include('suite:');
+      // Checked before the lock: a busy board does not hide the bad input.
+      const holder = { boardId: 'bench-1', pid: process.pid, since: '2026-01-01T00:00:00.000Z', command: 'other run', host: hostname(), token: 'held' };
+      writeFileSync(join(lockDir, 'bench-1.lock'), JSON.stringify(holder));
+      let fromEnv: ReturnType<typeof hil>;
+      try {
+        fromEnv = hil(['test', '--board', 'bench-1', '--boards', file, 'procedure.spec.ts'], { HIL_PROCEDURE: 'flash-tol' });
+      } finally {
+        rmSync(join(lockDir, 'bench-1.lock'), { force: true });
+      }
+      expect(fromEnv.status).to.equal(2);
+      expect(fromEnv.stderr).not.to.include('in use');
+      expect(fromEnv.stderr)
+        .to.include('board bench-1: unknown procedure "flash-tol" (from HIL_PROCEDURE); known: openocd-plan, openocd-program, flash-tool')
+        .and.include('did you mean "flash-tool"?');
+      const empty = hil(['test', '--procedure', '', 'procedure.spec.ts']);
+      expect(empty.status).to.equal(2);
+      expect(empty.stderr).to.include('--procedure needs a value').and.include('--procedure <id>');
+    });
+
+    it('hil suite --board bench-1,bench-2 --procedure X: a board without X starts no board, exit 2 naming it', () => {
+      const run = hil(['suite', '--board', 'bench-1,bench-2', '--boards', file, '--procedure', 'flash-tool', 'procedure.spec.ts']);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.include('board bench-2: unknown procedure "flash-tool" (from --procedure)');
+      expect(run.stdout).not.to.include('[bench-1]');
+      const all = hil(['suite', '--all-boards', '--boards', file, 'procedure.spec.ts'], { HIL_PROCEDURE: 'flash-tool' });
+      expect(all.status).to.equal(2);
+      expect(all.stderr).to.include('board bench-2: unknown procedure "flash-tool" (from HIL_PROCEDURE)');
+      expect(all.stdout).not.to.include('[bench-1]');
     });
 
     it('a failed `before all` in a spec (a board that cannot be brought up) is one broken result naming the board, not silence', () => {
@@ -276,7 +364,20 @@ describe('suite runner and hil CLI (harness/cli)', function () {
       const resultsDir = join(dir, 'farm-results');
       const reportDir = join(dir, 'farm-report');
       const run = hil(
-        ['suite', '--board', 'bench-1,bench-2', '--boards', file, '--results-dir', resultsDir, '--report-dir', reportDir, 'farm.spec.ts'],
+        [
+          'suite',
+          '--board',
+          'bench-1,bench-2',
+          '--boards',
+          file,
+          '--procedure',
+          'openocd-program',
+          '--results-dir',
+          resultsDir,
+          '--report-dir',
+          reportDir,
+          'farm.spec.ts',
+        ],
         {},
         110_000,
       );
@@ -293,9 +394,12 @@ describe('suite runner and hil CLI (harness/cli)', function () {
       expect(merged.map((r) => `${parameterOf(r, 'board')} ${r.status}`).sort()).to.deep.equal(['bench-1 passed', 'bench-2 failed']);
       expect(merged[0]!.testCaseId, 'the same test case').to.equal(merged[1]!.testCaseId);
       expect(merged[0]!.historyId, 'two histories, not a retry').not.to.equal(merged[1]!.historyId);
+      // Each board's run got the procedure.
+      expect(merged.map((r) => parameterOf(r, 'procedure'))).to.deep.equal(['openocd-program', 'openocd-program']);
       const env = readFileSync(join(resultsDir, 'environment.properties'), 'utf8');
       expect(env)
         .to.match(/^boards=bench-1, bench-2$/m)
+        .and.match(/^procedure=openocd-program$/m)
         .and.match(/^outcome\\ \(bench-2\)=the board failed a check$/m)
         .and.match(/^board\.kind=real$/m);
       const categories = JSON.parse(readFileSync(join(resultsDir, 'categories.json'), 'utf8')) as { name: string }[];
@@ -315,7 +419,7 @@ describe('suite runner and hil CLI (harness/cli)', function () {
         const resultsDir = join(dir, 'farm-busy');
         const run = hil(
           ['suite', '--all-boards', '--boards', file, '--results-dir', resultsDir, '--report-dir', join(dir, 'farm-busy-report'), 'board.spec.ts'],
-          {},
+          { HIL_PROCEDURE: 'openocd-program' },
           110_000,
         );
         expect(run.status, run.stdout + run.stderr).to.equal(2);
@@ -325,6 +429,8 @@ describe('suite runner and hil CLI (harness/cli)', function () {
         expect(standIn?.name).to.equal('board bench-2: no test ran, no verdict');
         expect(standIn?.statusDetails?.message).to.include(`board bench-2 is in use by pid ${process.pid}`);
         expect(merged.find((r) => parameterOf(r, 'board') === 'bench-1')?.status).to.equal('passed');
+        // The stand-in names the procedure as the board's own results would have.
+        expect(merged.map((r) => parameterOf(r, 'procedure'))).to.deep.equal(['openocd-program', 'openocd-program']);
       } finally {
         rmSync(join(lockDir, 'bench-2.lock'), { force: true });
       }

@@ -1,6 +1,7 @@
 /** `hil suite`'s board list, its worst-outcome rule and the counts it reads from each board's run. */
 import { expect } from 'chai';
-import { parseCounts, takeBoards, worstExitCode } from './suite-command.js';
+import { parseCounts, suiteCommand, takeBoards, worstExitCode } from './suite-command.js';
+import { testCommand } from './test-command.js';
 import { UsageError } from './usage-error.js';
 
 describe('hil suite on several boards: arguments and outcome (harness/cli/suite-command)', () => {
@@ -12,6 +13,13 @@ describe('hil suite on several boards: arguments and outcome (harness/cli/suite-
     });
     expect(takeBoards(['--board=a', '--board', ' b , c,'])).to.deep.include({ boards: ['a', 'b', 'c'] });
     expect(takeBoards(['--all-boards', '--boards', 'farm.json'])).to.deep.equal({ boards: [], allBoards: true, rest: ['--boards', 'farm.json'] });
+  });
+
+  it("--procedure goes to each board's hil test, and both usages list it", () => {
+    expect(takeBoards(['--board', 'a,b', '--procedure', 'flash-tool'])).to.deep.include({ boards: ['a', 'b'], rest: ['--procedure', 'flash-tool'] });
+    for (const usage of [suiteCommand.usage, testCommand.usage]) {
+      expect(usage).to.include('--procedure <id>').and.include('programming procedure the specs put under test (default: HIL_PROCEDURE');
+    }
   });
 
   it('refuses an empty list, a board named twice, and --all-boards with --board', () => {

@@ -8,7 +8,8 @@
  * parallel: each takes its own board's lock and writes its own results sub-directory
  * (`<results-dir>/<board>/`); then their results are merged into `<results-dir>` itself
  * (report/merge-results.ts) and one report is built. The exit code is the worst outcome: 1 if a
- * board failed a check, else 2 if any board reached no verdict, else 0.
+ * board failed a check, else 2 if any board reached no verdict, else 0. The procedure under test
+ * (--procedure / HIL_PROCEDURE) must exist on every one of the boards before any of them starts.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -25,11 +26,11 @@ import { onInterrupt } from './interrupt.js';
 import { readMochaRc } from './mocharc.js';
 import { reportCommand } from './report-command.js';
 import { formatSummary, noVerdictReason } from './run-suite.js';
-import { parseTestArgs, testCommand } from './test-command.js';
+import { chosenProcedure, parseTestArgs, testCommand } from './test-command.js';
 import { UsageError } from './usage-error.js';
 
-const usage = `usage: hil suite [--board id | --board a,b,... | --all-boards] [--boards file] [--grep pattern]
-                 [--results-dir dir] [--report-dir dir] [spec files...]
+const usage = `usage: hil suite [--board id | --board a,b,... | --all-boards] [--boards file] [--procedure id]
+                 [--grep pattern] [--results-dir dir] [--report-dir dir] [spec files...]
 
 Runs the specs (default specs/**/*.spec.ts) on the board, then builds the Allure report from the
 results of that run: --results-dir (default allure-results/) into --report-dir (default
@@ -38,6 +39,9 @@ allure-report/). The other options are those of \`hil test\`.
                     holding its board's lock and writing <results-dir>/<board>/; their results
                     are merged into <results-dir> and one report is built
   --all-boards      every board of the inventory (--boards / HIL_BOARDS), as above
+  --procedure <id>  programming procedure the specs put under test (default: HIL_PROCEDURE, else
+                    openocd-plan); see boards.json procedures. With several boards, every one
+                    must have it
 exit code: 0 all checks passed, 1 a board failed a check, 2 no verdict (on any board; or no report)`;
 
 export const suiteCommand: Command = {
@@ -155,13 +159,24 @@ async function runOnBoards(options: {
   const choice = resolveBoardChoice(test.boards !== undefined ? { boards: test.boards } : {});
   const inventory = loadBoardsFile(choice.boardsFile);
   // Every id is checked before any board starts: a typo must not cost a night on the others.
-  const ids = options.allBoards ? inventory.boards.map((b) => b.id) : options.boards.map((id) => findBoard(inventory, id, '--board').id);
+  const chosen = options.allBoards ? inventory.boards : options.boards.map((id) => findBoard(inventory, id, '--board'));
+  // So is the procedure: every board must have it (the error names the first that lacks it).
+  for (const board of chosen) chosenProcedure(board, test.procedure);
+  const ids = chosen.map((b) => b.id);
+  // The merge's stand-in results name the procedure as the boards' runs do (report/board-context.ts).
+  if (test.procedure !== undefined) process.env.HIL_PROCEDURE = test.procedure;
   const mocharc = readMochaRc(resolve(REPO_ROOT, '.mocharc.json'));
   const resultsDir = test.resultsDir !== undefined ? resolve(test.resultsDir) : resolve(REPO_ROOT, mocharc.reporterOptions.resultsDir ?? 'allure-results');
   if (!test.keepResults) rmSync(resultsDir, { recursive: true, force: true });
 
-  // Everything but the board choice and the results directory goes to each board's run as given.
-  const shared = [...(test.grep !== undefined ? ['--grep', test.grep] : []), ...(test.keepResults ? ['--keep-results'] : []), ...test.files];
+  // Everything but the board choice and the results directory goes to each board's run as given
+  // (HIL_PROCEDURE through the environment, --procedure as a flag).
+  const shared = [
+    ...(test.procedure !== undefined ? ['--procedure', test.procedure] : []),
+    ...(test.grep !== undefined ? ['--grep', test.grep] : []),
+    ...(test.keepResults ? ['--keep-results'] : []),
+    ...test.files,
+  ];
   console.log(`hil suite: ${ids.length} boards in parallel (${ids.join(', ')}), results in ${resultsDir}/<board>/, merged into ${resultsDir}`);
   const runs = await Promise.all(
     ids.map((board) =>

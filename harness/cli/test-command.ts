@@ -4,7 +4,9 @@
  *
  * When specs run, the board is chosen (--board / HIL_BOARD / virtual-h745 from --boards /
  * HIL_BOARDS / boards.json), validated and locked for the whole run before any file loads; the
- * choice is passed to the specs through HIL_BOARD / HIL_BOARDS. The board's referenced files
+ * choice is passed to the specs through HIL_BOARD / HIL_BOARDS. So is the programming procedure the
+ * specs put under test (--procedure / HIL_PROCEDURE / openocd-plan): checked against the board's
+ * procedures before anything runs, then passed through HIL_PROCEDURE. The board's referenced files
  * (OpenOCD configs) are the specs' concern, so a board that cannot be brought up is reported as
  * broken specs while unit tests still run.
  */
@@ -17,6 +19,8 @@ import { acquireBoardLock, lockKeyFor } from '../boards/lock.js';
 import type { BoardLock } from '../boards/lock.js';
 import { loadBoardsFile } from '../boards/load.js';
 import { findBoard, REPO_ROOT, resolveBoardChoice } from '../boards/select.js';
+import type { BoardRecord, ProcedureSpec } from '../boards/types.js';
+import { findProcedure, procedureChoice } from '../procedures/procedure.js';
 import type { EnvironmentInfo } from '../report/results-files.js';
 import type { Command } from './command.js';
 import { expandGlobs, hasGlobChars } from './glob.js';
@@ -27,7 +31,7 @@ import { UsageError, usageErrorFrom } from './usage-error.js';
 export const UNIT_TEST_GLOBS = ['harness/**/*.test.ts', 'fixtures/**/*.test.ts'] as const;
 export const SPEC_GLOBS = ['specs/**/*.spec.ts'] as const;
 
-const usage = `usage: hil test [--unit-only | --specs-only] [--board <id>] [--boards <file>]
+const usage = `usage: hil test [--unit-only | --specs-only] [--board <id>] [--boards <file>] [--procedure <id>]
                 [--grep <pattern>] [--results-dir <dir>] [--keep-results] [files or globs...]
 
 Runs unit tests (${UNIT_TEST_GLOBS.join(', ')}) and specs (${SPEC_GLOBS.join(', ')}),
@@ -36,6 +40,8 @@ or the given files (globs are expanded here, relative to the working directory).
   --specs-only       only the specs
   --board <id>       board for the specs (default: HIL_BOARD, else virtual-h745)
   --boards <file>    board inventory (default: HIL_BOARDS, else boards.json at the repo root)
+  --procedure <id>   programming procedure the specs put under test (default: HIL_PROCEDURE,
+                     else openocd-plan); see boards.json procedures
   --grep <pattern>   only tests whose full title matches
   --results-dir <d>  Allure results directory (default: the one in .mocharc.json, allure-results/)
   --keep-results     keep earlier results in that directory (default: start empty)
@@ -46,6 +52,7 @@ interface TestArgs {
   readonly specsOnly: boolean;
   readonly board?: string;
   readonly boards?: string;
+  readonly procedure?: string;
   readonly grep?: string;
   readonly resultsDir?: string;
   readonly keepResults: boolean;
@@ -63,6 +70,7 @@ export function parseTestArgs(args: readonly string[]): TestArgs {
         'specs-only': { type: 'boolean' },
         board: { type: 'string' },
         boards: { type: 'string' },
+        procedure: { type: 'string' },
         grep: { type: 'string' },
         'results-dir': { type: 'string' },
         'keep-results': { type: 'boolean' },
@@ -75,7 +83,7 @@ export function parseTestArgs(args: readonly string[]): TestArgs {
   }
   const v = parsed.values;
   if (v['unit-only'] && v['specs-only']) throw new UsageError('--unit-only and --specs-only exclude each other', 'test');
-  for (const key of ['board', 'boards', 'grep', 'results-dir'] as const) {
+  for (const key of ['board', 'boards', 'procedure', 'grep', 'results-dir'] as const) {
     if (v[key] !== undefined && v[key].trim() === '') throw new UsageError(`--${key} needs a value`, 'test');
   }
   return {
@@ -83,6 +91,7 @@ export function parseTestArgs(args: readonly string[]): TestArgs {
     specsOnly: v['specs-only'] === true,
     ...(v.board !== undefined ? { board: v.board } : {}),
     ...(v.boards !== undefined ? { boards: v.boards } : {}),
+    ...(v.procedure !== undefined ? { procedure: v.procedure } : {}),
     ...(v.grep !== undefined ? { grep: v.grep } : {}),
     ...(v['results-dir'] !== undefined ? { resultsDir: v['results-dir'] } : {}),
     keepResults: v['keep-results'] === true,
@@ -124,11 +133,16 @@ export const testCommand: Command = {
       'node.version': process.version,
       host: hostname(),
       // A flag outranks the variable: the variable it overrode is not what ran.
-      ...specOverrides(process.env, [...(args.board !== undefined ? ['HIL_BOARD'] : []), ...(args.boards !== undefined ? ['HIL_BOARDS'] : [])]),
+      ...specOverrides(process.env, [
+        ...(args.board !== undefined ? ['HIL_BOARD'] : []),
+        ...(args.boards !== undefined ? ['HIL_BOARDS'] : []),
+        ...(args.procedure !== undefined ? ['HIL_PROCEDURE'] : []),
+      ]),
     };
     // Unit tests that start a board read the choice too; an explicit flag always wins.
     if (args.board !== undefined) process.env.HIL_BOARD = args.board;
     if (args.boards !== undefined) process.env.HIL_BOARDS = resolve(args.boards);
+    if (args.procedure !== undefined) process.env.HIL_PROCEDURE = args.procedure;
     let lock: BoardLock | undefined;
     let runBoard: string | undefined;
     if (files.some((f) => f.endsWith('.spec.ts'))) {
@@ -137,11 +151,14 @@ export const testCommand: Command = {
         ...(args.boards !== undefined ? { boards: args.boards } : {}),
       });
       const board = findBoard(loadBoardsFile(choice.boardsFile), choice.boardId, choice.chosenBy);
+      // Bad input (exit 2) before the board is locked or any file loads.
+      const procedure = chosenProcedure(board, args.procedure);
       // Fails at once when another run holds the board.
       lock = acquireBoardLock(board.id, { key: lockKeyFor(board), command: `hil test ${argv.join(' ')}`.trim() });
       // The specs read the same choice.
       process.env.HIL_BOARD = board.id;
       process.env.HIL_BOARDS = choice.boardsFile;
+      process.env.HIL_PROCEDURE = procedure.id;
       runBoard = board.id;
       Object.assign(environment, {
         board: board.id,
@@ -151,6 +168,7 @@ export const testCommand: Command = {
         'board.mcu': `${board.target.mcu} ${board.target.core}`,
         'board.qspi': `${board.qspi.chip} (JEDEC ${board.qspi.jedecId}) at 0x${board.qspi.base.toString(16)}`,
         'openocd.configs': board.openocd.configs.join(' '),
+        ...procedureEnvironment(procedure),
       } satisfies EnvironmentInfo);
     }
 
@@ -176,6 +194,25 @@ export const testCommand: Command = {
     }
   },
 };
+
+/**
+ * The procedure the specs put under test on `board`: `flag` (--procedure), else HIL_PROCEDURE in
+ * `env`, else openocd-plan. A board without it is bad input: UnknownProcedureError (exit 2) names
+ * the board, the id, where it came from and the board's procedure ids.
+ */
+export function chosenProcedure(board: BoardRecord, flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ProcedureSpec {
+  const { id, chosenBy } = procedureChoice(flag, env);
+  return findProcedure(board, id, chosenBy);
+}
+
+/** The report environment's lines for the procedure under test: its id, its kind and, for a command, its argv. */
+export function procedureEnvironment(procedure: ProcedureSpec): EnvironmentInfo {
+  return {
+    procedure: procedure.id,
+    'procedure.kind': procedure.kind,
+    ...(procedure.kind === 'command' ? { 'procedure.argv': procedure.argv.join(' ') } : {}),
+  };
+}
 
 /** Set by the runner for the specs, not by a person: not an override. */
 const RUNNER_VARIABLES = new Set(['HIL_ALLURE_RESULTS_DIR']);

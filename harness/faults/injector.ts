@@ -13,8 +13,11 @@ import type { VirtualBoardControl } from '../boards/virtual-board-control.js';
 import type { AimReport } from './aim.js';
 import type { FaultConfirmation } from './confirmation.js';
 
-/** The four field injectors, plus the virtual board's in-chip power cut. */
-export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut';
+/**
+ * The four field injectors, the virtual board's in-chip power cut, and SIGKILL to a programming
+ * tool's process group (harness/procedures: only while a command procedure runs).
+ */
+export type InjectorKind = FaultInjectorKind | 'virtual-chip-power-cut' | 'kill-tool';
 
 /** What injectors reach through the session (resolved at fire time: OpenOCD may be restarted). */
 export interface FaultEnvironment {

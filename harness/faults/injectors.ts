@@ -8,6 +8,7 @@ import { AssertSrst, KillOpenOcd, PowerCut, TclShutdown } from './field-injector
 import type { FaultEnvironment, FaultInjector, FaultLanding, InjectorKind, PowerCutOptions } from './injector.js';
 import { VirtualChipPowerCut } from './virtual-chip-power-cut.js';
 import { prepareConfirmation } from './confirmation.js';
+import { FaultNotSupportedError } from './injector.js';
 
 export { FaultInjectionError, FaultNotSupportedError } from './injector.js';
 export type { FaultEnvironment, FaultInjector, FaultLanding, FireResult, InjectorKind, PowerCutOptions } from './injector.js';
@@ -30,6 +31,12 @@ export function createInjector(kind: InjectorKind, options: InjectorOptions = {}
       return new PowerCut(options.powerCut);
     case 'virtual-chip-power-cut':
       return new VirtualChipPowerCut(options.powerCut);
+    case 'kill-tool':
+      throw new FaultNotSupportedError(
+        '(any)',
+        kind,
+        "kill-tool fires only while a command procedure runs (harness/procedures): it kills the tool's process group",
+      );
   }
 }
 

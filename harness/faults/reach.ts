@@ -30,6 +30,11 @@ export const INJECTOR_REACH: Readonly<Record<InjectorKind, ReachEntry>> = {
     chipEffect: 'stops',
     why: "the virtual chip's supply goes (control socket, no relay): an operation in flight stops where it is",
   },
+  'kill-tool': {
+    reach: 'inside-operations',
+    chipEffect: 'finishes',
+    why: "SIGKILL stops the programming tool's whole process group at once; the chip keeps power and finishes the operation it started",
+  },
   'kill-openocd': {
     reach: 'inside-operations',
     chipEffect: 'finishes',

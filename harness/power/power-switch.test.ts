@@ -20,6 +20,7 @@ function board(overrides: Partial<BoardRecord>): BoardRecord {
     power: { type: 'none' },
     reset: { srst: true },
     allows: { massErase: true, powerCut: true, nonVolatileWrites: false },
+    procedures: [],
     source: { file: '/dev/null', jsonPath: '$.boards[0]' },
     ...overrides,
   };

@@ -8,7 +8,9 @@
  *   same rule the runner's exit code uses.
  * - Board: each result gets the `board` (and, on virtual boards, `flash time scale`) parameter
  *   and the board as parentSuite (board-context.ts), so N boards' results merge into one report
- *   without collapsing into retries of each other.
+ *   without collapsing into retries of each other. The same results get the `procedure`
+ *   parameter: the programming procedure under test (HIL_PROCEDURE when the run starts, which
+ *   `hil test` sets from --procedure; else openocd-plan), unless a board session marked another.
  * - Set-up: a failed `before` hook (a board whose health check fails) writes no test result in
  *   allure-mocha; here it writes one broken (or failed) result naming the board and the check.
  *
@@ -29,7 +31,7 @@ import {
 } from 'allure-js-commons/sdk/reporter';
 import Mocha from 'mocha';
 import { classifyFailure } from '../exit-codes.js';
-import { applyBoardContext, boardContextOf, setUpFailureName, type BoardContext } from './board-context.js';
+import { applyBoardContext, boardContextOf, runProcedureId, setUpFailureName, type BoardContext } from './board-context.js';
 
 // allure-mocha's types describe its CommonJS build (default export under `.default`); Node
 // loads its ESM build, whose default export is the class itself.
@@ -44,6 +46,8 @@ export const RUN_BOARD_OPTION = 'hilBoard';
 
 export class HilAllureReporter extends AllureMochaReporter {
   private readonly runBoard: string | undefined;
+  /** Read once: a test that sets HIL_PROCEDURE for itself does not rename the run's procedure. */
+  private readonly runProcedure = runProcedureId();
 
   constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
     const { [RUN_BOARD_OPTION]: runBoard, ...reporterOptions } = (options.reporterOptions ?? {}) as Record<string, unknown>;
@@ -66,11 +70,11 @@ export class HilAllureReporter extends AllureMochaReporter {
     });
   }
 
-  /** The mark of the test's board session, else the run's board for a spec file. */
+  /** The mark of the test's board session, else the run's board for a spec file; the run's procedure unless the mark names one. */
   private contextOf(runnable: Mocha.Runnable): BoardContext | undefined {
     const marked = boardContextOf(runnable);
-    if (marked !== undefined) return marked;
-    if (this.runBoard !== undefined && runnable.file?.endsWith('.spec.ts')) return { board: this.runBoard };
+    if (marked !== undefined) return { ...marked, procedure: marked.procedure ?? this.runProcedure };
+    if (this.runBoard !== undefined && runnable.file?.endsWith('.spec.ts')) return { board: this.runBoard, procedure: this.runProcedure };
     return undefined;
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Label, Parameter } from 'allure-js-commons';
 import { getTestResultHistoryId } from 'allure-js-commons/sdk/reporter';
-import { applyBoardContext, boardContextOf, markBoardContext, setUpFailureName } from './board-context.js';
+import { applyBoardContext, boardContextOf, markBoardContext, runProcedureId, setUpFailureName } from './board-context.js';
 import { mergeBoardResults, mergeEnvironments, ResultsMergeError } from './merge-results.js';
 import { readEnvironmentProperties } from './run-environment.js';
 
@@ -14,11 +14,12 @@ function result(): { parameters: Parameter[]; labels: Label[] } {
 }
 
 describe('board on every result (harness/report/board-context)', () => {
-  it('adds the board and flash time scale parameters and the board as parentSuite, above the describe titles', () => {
+  it('adds the board, procedure and flash time scale parameters and the board as parentSuite, above the describe titles', () => {
     const r = result();
-    applyBoardContext(r, { board: 'virtual-h745', flashTimeScale: 0.002 }, ['Erase really clears', 'on a session', 'deeper']);
+    applyBoardContext(r, { board: 'virtual-h745', flashTimeScale: 0.002, procedure: 'openocd-program' }, ['Erase really clears', 'on a session', 'deeper']);
     expect(r.parameters).to.deep.equal([
       { name: 'board', value: 'virtual-h745' },
+      { name: 'procedure', value: 'openocd-program' },
       { name: 'flash time scale', value: '0.002' },
     ]);
     expect(r.labels).to.deep.equal([
@@ -28,11 +29,18 @@ describe('board on every result (harness/report/board-context)', () => {
     ]);
   });
 
-  it('keeps what a spec set itself: its own board or time scale parameter, its own suite labels', () => {
-    const r = { parameters: [{ name: 'flash time scale', value: '1' }], labels: [{ name: 'suite', value: 'mine' }] };
-    applyBoardContext(r, { board: 'b', flashTimeScale: 0.002 }, ['x']);
+  it('keeps what a spec set itself: its own board, procedure or time scale parameter, its own suite labels', () => {
+    const r = {
+      parameters: [
+        { name: 'flash time scale', value: '1' },
+        { name: 'procedure', value: 'flash-tool' },
+      ],
+      labels: [{ name: 'suite', value: 'mine' }],
+    };
+    applyBoardContext(r, { board: 'b', flashTimeScale: 0.002, procedure: 'openocd-plan' }, ['x']);
     expect(r.parameters).to.deep.equal([
       { name: 'flash time scale', value: '1' },
+      { name: 'procedure', value: 'flash-tool' },
       { name: 'board', value: 'b' },
     ]);
     expect(r.labels).to.deep.equal([{ name: 'suite', value: 'mine' }]);
@@ -46,6 +54,28 @@ describe('board on every result (harness/report/board-context)', () => {
     };
     expect(id('a')).not.to.equal(id('b'));
     expect(id('a')).to.equal(id('a'));
+  });
+
+  it('the same test with two procedures on one board gets two historyIds: the procedure is a parameter like the board', () => {
+    const id = (procedure: string): string => {
+      const r = { ...result(), testCaseId: 'case-1', fullName: 'specs/03: erase' };
+      applyBoardContext(r, { board: 'a', procedure }, []);
+      return getTestResultHistoryId(r as never);
+    };
+    expect(id('openocd-plan')).not.to.equal(id('flash-tool'));
+    expect(id('flash-tool')).to.equal(id('flash-tool'));
+  });
+
+  it("without a procedure in the context, the run's: HIL_PROCEDURE, else openocd-plan", () => {
+    expect(runProcedureId({ HIL_PROCEDURE: 'flash-tool' })).to.equal('flash-tool');
+    expect(runProcedureId({ HIL_PROCEDURE: '' })).to.equal('openocd-plan');
+    expect(runProcedureId({})).to.equal('openocd-plan');
+    const r = result();
+    applyBoardContext(r, { board: 'a' }, []);
+    expect(r.parameters).to.deep.equal([
+      { name: 'board', value: 'a' },
+      { name: 'procedure', value: runProcedureId() },
+    ]);
   });
 
   it('marks reach the tests below the marked suite and merge; the nearest mark wins', () => {
@@ -132,7 +162,15 @@ describe("merging boards' results (harness/report/merge-results)", () => {
           JSON.parse(readFileSync(join(target, f), 'utf8')) as { name: string; status: string; statusDetails: { message: string }; parameters: Parameter[] },
       );
     expect(standIn.map((r) => [r.name, r.status, r.parameters])).to.deep.equal([
-      ['board b: no test ran, no verdict', 'broken', [{ name: 'board', value: 'b' }]],
+      [
+        'board b: no test ran, no verdict',
+        'broken',
+        [
+          { name: 'board', value: 'b' },
+          // The run's procedure, as the board's own results would have named it.
+          { name: 'procedure', value: runProcedureId() },
+        ],
+      ],
     ]);
     expect(standIn[0]!.statusDetails.message).to.include('board b is in use by pid 42');
   });

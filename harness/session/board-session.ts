@@ -66,10 +66,14 @@ export class BoardSession {
   private readonly teardown = new TeardownStack();
   private readonly connection: OpenOcdConnection;
   private readonly timeScale: number;
+  /** The session's scratch folder (image files, a tool's config and caches); removed at close. */
+  readonly workDir: string;
   private started: StartedBoard | undefined;
   private powerSwitch: PowerSwitch | undefined;
   private uartConsole: UartConsole | undefined;
   private interruptedBy: FaultLanding | undefined;
+  /** Who has the probe while the harness's OpenOCD is stopped for it (releaseProbe), until reconnect(). */
+  private probeHolder: string | undefined;
   /** The last injected fault the QSPI bank has not probed since: a health check failing now is the chip's. */
   private faultSinceProbe: FaultLanding | undefined;
   /** How the UART was proven by a boot in this session (undefined: not yet). */
@@ -87,6 +91,7 @@ export class BoardSession {
     private readonly options: BoardSessionOptions,
     workDir: { readonly path: string; remove(): Promise<void> },
   ) {
+    this.workDir = workDir.path;
     // Made before anything else (flash files go there): removed last.
     this.teardown.push('work dir', () => workDir.remove());
     this.timeScale = board.kind === 'real' ? 1 : (options.timeScale ?? board.virtual?.timeScale ?? 1);
@@ -178,13 +183,45 @@ export class BoardSession {
     return this.started;
   }
 
+  /** The `-c` lines OpenOCD needs before the board's configs (the virtual board's ports), for a tool's own OpenOCD too. */
+  get openOcdPreConfig(): readonly string[] {
+    return this.started?.openOcdPreConfig ?? [];
+  }
+
   /** The started board's control channel: extra evidence and in-chip triggers, never a verdict. */
   get control(): VirtualBoardControl | undefined {
     return this.started?.control;
   }
 
+  /** Who has the probe (releaseProbe) until `reconnect()`; undefined while the harness's OpenOCD has it. */
+  get probeReleasedTo(): string | undefined {
+    return this.probeHolder;
+  }
+
+  /**
+   * Stops the harness's OpenOCD so a programming tool can have the probe to itself (a single-probe
+   * tool: an ST-LINK serves one client). Power and the UART stay as they are; flash and Tcl calls
+   * refuse until `reconnect()` brings OpenOCD back and health-checks the board.
+   */
+  async releaseProbe(to: string): Promise<void> {
+    this.lifecycle.check('releaseProbe');
+    if (this.interruptedBy) throw new SessionInterruptedError(this.board.id, 'releaseProbe', this.interruptedBy.injector);
+    if (this.board.openocd.tclPort !== undefined)
+      throw new SessionStateError(
+        this.board.id,
+        'releaseProbe',
+        this.state,
+        'OpenOCD runs on another host (openocd.tclPort): the harness cannot hand the probe over',
+      );
+    await this.evidence.time(`release the probe to ${to}`, () => this.connection.stop());
+    this.probeHolder = to;
+    this.lifecycle.force('off');
+  }
+
   /** Moves the board through its lifecycle (off / powered / halted / flash-ready / booted). */
   async transition(to: SessionState): Promise<void> {
+    if (this.probeHolder !== undefined && to !== 'off')
+      throw new SessionStateError(this.board.id, `transition('${to}')`, this.state, `the probe is released to ${this.probeHolder}: call reconnect()`);
     if (this.interruptedBy && to !== 'off') throw new SessionInterruptedError(this.board.id, `transition('${to}')`, this.interruptedBy.injector);
     await this.evidence.time(`transition to ${to}`, () => this.lifecycle.transition(to));
   }
@@ -248,6 +285,7 @@ export class BoardSession {
       this.lifecycle.clearBroken();
       this.lifecycle.force('off');
       this.interruptedBy = undefined;
+      this.probeHolder = undefined;
       await this.lifecycle.transition('powered');
       this.reconnecting = true;
       try {
@@ -298,13 +336,19 @@ export class BoardSession {
   }
 
   private notConnected(): Error {
-    const why = this.interruptedBy ? `OpenOCD was ended by a ${this.interruptedBy.injector} fault: call reconnect()` : 'OpenOCD is not running';
+    const why = this.interruptedBy
+      ? `OpenOCD was ended by a ${this.interruptedBy.injector} fault: call reconnect()`
+      : this.probeHolder !== undefined
+        ? `OpenOCD is stopped while ${this.probeHolder} has the probe: call reconnect()`
+        : 'OpenOCD is not running';
     return new SessionStateError(this.board.id, 'openocd', this.state, why);
   }
 
   private async ensure(state: SessionState, method: string): Promise<void> {
     this.lifecycle.check(method);
     if (this.interruptedBy) throw new SessionInterruptedError(this.board.id, method, this.interruptedBy.injector);
+    if (this.probeHolder !== undefined)
+      throw new SessionStateError(this.board.id, method, this.state, `the probe is released to ${this.probeHolder}: call reconnect()`);
     if (this.lifecycle.status !== state) await this.transition(state);
   }
 

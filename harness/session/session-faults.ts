@@ -33,6 +33,11 @@ export interface SessionFaults {
    * landing with nothing to confirm, or already settled, returns its record as it is.
    */
   confirm(landing: FaultLanding): Promise<FaultConfirmation | undefined>;
+  /**
+   * Records a fault fired outside the harness's plan (a procedure run, harness/procedures): the
+   * session then treats it like any fired injector (evidence, reconnect, a chip lost after it).
+   */
+  record(landing: FaultLanding, injector: FaultInjector): void;
 }
 
 export interface FaultEnvironmentParts {
@@ -76,6 +81,7 @@ export function createSessionFaults(
       hooks.onFired(landing, injector);
       return landing;
     },
+    record: (landing, injector) => hooks.onFired(landing, injector),
     confirm: async (landing) => {
       if (landing.confirmation?.status === 'pending') hooks.check('faults.confirm');
       return confirmFault(env, landing);

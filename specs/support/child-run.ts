@@ -73,7 +73,12 @@ export async function runSpecsInChild(options: ChildRunOptions): Promise<ChildRu
     ...(options.grep !== undefined ? ['--grep', options.grep] : []),
     ...options.files,
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The child runs the procedure its caller names (HIL_PROCEDURE in options.env), not the one this run has under test.
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, HIL_PROCEDURE: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -99,7 +104,9 @@ export async function runSpecsInChild(options: ChildRunOptions): Promise<ChildRu
 
 /**
  * boards.json's `virtual-h745` entry under another id, for a child run on a variant of it: other
- * OpenOCD configs (absolute paths; default the entry's own), or any other fields overridden.
+ * OpenOCD configs (absolute paths; default the entry's own), or any other fields overridden. The
+ * entry's own paths (configs, a procedure's tool and folder) are made absolute: the derived
+ * boards file lives elsewhere.
  */
 export function derivedVirtualBoard(
   id: string,
@@ -111,5 +118,17 @@ export function derivedVirtualBoard(
   if (!base) throw new Error('boards.json has no virtual-h745 entry to derive a board from');
   const openocd = base.openocd as { configs: string[] };
   const { configs, ...fields } = changes;
-  return { ...base, id, description, openocd: { ...openocd, configs: configs ?? openocd.configs.map((c) => join(REPO_ROOT, c)) }, ...fields };
+  const procedures = ((base.procedures ?? []) as { argv?: string[]; cwd?: string; shell?: boolean }[]).map((p) => ({
+    ...p,
+    ...(p.argv && !p.shell && p.argv[0]!.includes('/') ? { argv: [join(REPO_ROOT, p.argv[0]!), ...p.argv.slice(1)] } : {}),
+    cwd: join(REPO_ROOT, p.cwd ?? '.'),
+  }));
+  return {
+    ...base,
+    id,
+    description,
+    openocd: { ...openocd, configs: configs ?? openocd.configs.map((c) => join(REPO_ROOT, c)) },
+    procedures,
+    ...fields,
+  };
 }

@@ -83,8 +83,8 @@ export const MATRIX: readonly MatrixCase[] = [
  * either narrows the run (unreachable pairs stay in, to be skipped with the reason).
  */
 export function matrixCases(env: NodeJS.ProcessEnv = process.env): readonly MatrixCase[] {
-  const injectors = env.HIL_SPEC_INJECTORS?.split(',') as FaultInjectorKind[] | undefined;
-  const points = env.HIL_SPEC_POINTS?.split(',');
+  const injectors = (env.HIL_SPEC_INJECTORS || undefined)?.split(',') as FaultInjectorKind[] | undefined;
+  const points = (env.HIL_SPEC_POINTS || undefined)?.split(',');
   if (!injectors && !points) return MATRIX;
   const kinds = injectors ?? [...new Set(MATRIX.map((c) => c.injector))];
   const pointList = points ?? [...new Set(MATRIX.map((c) => c.point))];

@@ -1,0 +1,189 @@
+/**
+ * Procedure runs on the virtual board through real OpenOCD: a team's tool templated and run with
+ * the probe handed over and taken back, a failing or timed-out tool judged "procedure failed", a
+ * tool that cannot start judged broken, a progress-aimed kill that lands at its percent within
+ * one chunk and leaves nothing of the tool's process group, and OpenOCD's own `program` cut
+ * inside an erase.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { selectBoard, type BoardRecord, type CommandProcedureSpec, type ProcedureSpec } from '../boards/index.js';
+import { classifyFailure, VerdictCategory } from '../exit-codes.js';
+import { BoardSession } from '../session/index.js';
+import { useTempLockDir } from '../session/testing/temp-lock-dir.js';
+import { CommandNotStartableError } from './command-process.js';
+import { findProcedure } from './procedure.js';
+import { checkProcedureLanding, procedureIntendedLanding } from './procedure-landing.js';
+import { parseProcedurePoint } from './procedure-point.js';
+import { assertProcedureSucceeded, ProcedureFailedError, PROCEDURE_UNIT, runProcedure, type ProcedureRun } from './procedure-run.js';
+
+const BOARD = selectBoard({ board: 'virtual-h745' }).board;
+const KIB = 1024;
+
+function command(id: string, argv: string[], changes: Partial<CommandProcedureSpec> = {}): CommandProcedureSpec {
+  return {
+    id,
+    kind: 'command',
+    description: id,
+    argv,
+    shell: false,
+    env: {},
+    cwd: process.cwd(),
+    successExitCodes: [0],
+    needsProbe: true,
+    timeoutMs: 60_000,
+    chunkBytes: 64 * KIB,
+    ...changes,
+  };
+}
+
+/** Processes whose process group is `pgid` (from /proc/<pid>/stat, field 5). */
+function processesInGroup(pgid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its closing paren.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(Number(entry));
+  }
+  return found;
+}
+
+describe('procedure runs on the virtual board (real OpenOCD, real tools)', function () {
+  this.timeout(180_000);
+  const lockDir = useTempLockDir();
+  let session: BoardSession;
+  const board: BoardRecord = BOARD;
+
+  before(async () => {
+    session = await BoardSession.open(board, { timeScale: 0.001, lockDir: lockDir(), uart: false });
+  });
+  after(async () => {
+    await session?.close();
+  });
+
+  it('fills the argv template without a shell, hands the probe over and takes it back', async () => {
+    const tool = command('echo-args', [
+      '/bin/sh',
+      '-c',
+      'printf "%s\\n" "$@" > "$HIL_WORK_DIR/args"; cat "$HIL_OPENOCD_CONFIG" > "$HIL_WORK_DIR/cfg"',
+      'tool',
+      '{image}',
+      '{address}',
+      '{offset}',
+      '{board}',
+    ]);
+    const run = await runProcedure(session, tool, randomBytes(4 * KIB), { offset: 128 * KIB });
+    expect(run.succeeded, run.failure).to.equal(true);
+    const dir = join(session.workDir, 'procedure-echo-args');
+    const [image, address, offset, boardId] = (await readFile(join(dir, 'args'), 'utf8')).trim().split('\n');
+    expect(image).to.match(/procedure-image-\d+\.bin$/);
+    expect([address, offset, boardId]).to.deep.equal(['0x90020000', '0x20000', 'virtual-h745']);
+    const cfg = await readFile(join(dir, 'cfg'), 'utf8');
+    expect(cfg).to.include('bindto 127.0.0.1');
+    expect(cfg).to.match(/set VIRTUAL_BOARD_STLINK_PORT \d+/);
+    // The harness's OpenOCD serves again: the chip answers through it.
+    expect(session.probeReleasedTo).to.equal(undefined);
+    expect(await session.flash.jedecId()).to.equal('ef4020');
+  });
+
+  it('a tool that exits 1 with no fault injected is the verdict "procedure failed", its output attached to the error', async () => {
+    const tool = command('fails', ['/bin/sh', '-c', 'echo "erasing..."; echo "giving up: chip protected" >&2; exit 1']);
+    const run = await runProcedure(session, tool, randomBytes(4 * KIB));
+    expect(run.succeeded).to.equal(false);
+    expect(run.failure).to.equal('exited with code 1 (success: 0)');
+    expect(run.transcript).to.include('giving up: chip protected');
+    let error: unknown;
+    try {
+      assertProcedureSucceeded(run);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ProcedureFailedError);
+    expect(classifyFailure(error)).to.equal('verdict');
+    expect((error as ProcedureFailedError).category).to.equal(VerdictCategory.procedureFailed);
+    expect((error as Error).message).to.match(/^procedure failed: board virtual-h745: procedure fails/);
+    expect((error as ProcedureFailedError).run.transcript).to.include('giving up');
+  });
+
+  it('a tool that outlives its timeout is killed and judged "procedure failed"', async () => {
+    const run = await runProcedure(session, command('hangs', ['/bin/sh', '-c', 'sleep 30'], { timeoutMs: 500 }), randomBytes(KIB));
+    expect(run.succeeded).to.equal(false);
+    expect(run.exit?.timedOut).to.equal(true);
+    expect(run.failure).to.match(/^timed out after/);
+    expect(processesInGroup(run.toolPid!)).to.deep.equal([]);
+  });
+
+  it("a tool that cannot be started is broken, and the board is the harness's again", async () => {
+    let error: unknown;
+    try {
+      await runProcedure(session, command('missing', ['/nonexistent/flash-tool', '{image}']), randomBytes(KIB));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(CommandNotStartableError);
+    expect(classifyFailure(error)).to.equal('broken');
+    expect((error as Error).message).to.include('/nonexistent/flash-tool');
+    expect(session.probeReleasedTo).to.equal(undefined);
+    expect(await session.flash.jedecId()).to.equal('ef4020');
+  });
+
+  it('a kill at 30 % of openocd-program.sh lands at 30 % of the image within one chunk, and leaves nothing of its process group', async () => {
+    const procedure = findProcedure(board, 'openocd-program-sh') as CommandProcedureSpec;
+    const image = randomBytes(1024 * KIB + 32 * KIB);
+    const previous = randomBytes(1024 * KIB + 32 * KIB);
+    expect((await runProcedure(session, procedure, previous)).succeeded).to.equal(true);
+    const fault = { injector: 'kill-tool' as const, point: parseProcedurePoint('progress:30%') };
+    const run: ProcedureRun = await runProcedure(session, procedure, image, { fault });
+    expect(run.fault?.fired).to.equal(true);
+    expect(run.exit?.signal).to.equal('SIGKILL');
+    expect(run.fault?.progressAtFire?.percent).to.be.at.least(30);
+    expect(processesInGroup(run.toolPid!), 'processes left in the tool group').to.deep.equal([]);
+    const observation = await session.flash.observeLanding({
+      images: { previous, next: image, offset: 0 },
+      range: { offset: 0, length: 17 * PROCEDURE_UNIT },
+      predict: () => 'old',
+    });
+    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
+    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
+    expect(check.landed, check.miss).to.equal(true);
+    expect(Math.abs(check.writtenBytes - Math.round(0.3 * image.length))).to.be.at.most(procedure.chunkBytes);
+    // OpenOCD's program erases every unit first: nothing of the previous image is left below the boundary.
+    expect(observation.units[0]!.state).to.equal('new');
+    expect(observation.units[16]!.state).to.equal('blank');
+  });
+
+  it("OpenOCD's program (openocd-program) programs, and a power cut inside its erase of unit 0 lands there", async () => {
+    const procedure: ProcedureSpec = findProcedure(board, 'openocd-program');
+    const previous = randomBytes(128 * KIB);
+    const image = randomBytes(128 * KIB);
+    const ok = await runProcedure(session, procedure, previous);
+    expect(ok.succeeded, ok.failure).to.equal(true);
+    const fault = { injector: 'power-cut' as const, point: parseProcedurePoint('erase-in-flight:first:50%') };
+    const run = await runProcedure(session, procedure, image, { fault });
+    expect(run.fault?.fired).to.equal(true);
+    expect(run.succeeded).to.equal(false);
+    await session.faults.confirm(run.fault!.landing!);
+    expect(run.fault!.landing!.confirmation?.status).to.equal('confirmed');
+    const observation = await session.flash.observeLanding({
+      images: { previous, next: image, offset: 0 },
+      range: { offset: 0, length: 2 * PROCEDURE_UNIT },
+      predict: () => 'old',
+    });
+    const check = checkProcedureLanding(run.fault!, observation, procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, PROCEDURE_UNIT), {
+      offset: 0,
+      bytes: image.length,
+    });
+    expect(check.landed, check.miss).to.equal(true);
+    expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 0]);
+  });
+});

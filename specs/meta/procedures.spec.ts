@@ -1,0 +1,111 @@
+/**
+ * Meta: the interrupted-programming spec puts a team's own procedure under test, and catches a
+ * flawed one. Each case runs spec 2 in a child `hil test --specs-only` with HIL_PROCEDURE set
+ * (what `--procedure` does) and reads the child's Allure results:
+ *
+ * - `openocd-program-sh` (fixtures/procedures/openocd-program.sh: a separate OpenOCD runs
+ *   `program … verify … reset exit`) through the whole command matrix on the virtual board
+ *   (killed at 50 % of its stated progress and inside an erase, cut inside an erase, a page
+ *   program and the write, NRST during the write): every case lands where it says and passes,
+ *   and every result carries the procedure as its `procedure` parameter;
+ * - `changed-units-sh` (fixtures/procedures/flash-changed-units.sh, its flaw seeded on purpose:
+ *   it programs only the units that differ from a cached copy of the last image and updates the
+ *   cache before programming): killed at 50 %, its next normal run skips the half-written units
+ *   and exits 0; the spec must fail it as "flash not cleared", exit 1.
+ */
+import { expect } from 'chai';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../harness/boards/index.js';
+import { ExitCode } from '../../harness/exit-codes.js';
+import { attachJson, attachText, labels } from '../../harness/report/index.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
+
+const SPEC_2 = 'specs/02-interrupted-programming.spec.ts';
+
+interface RawResult {
+  readonly fullName?: string;
+  readonly name: string;
+  readonly status: string;
+  readonly parameters?: readonly { name: string; value: string }[];
+}
+
+async function rawResults(dir: string): Promise<RawResult[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('-result.json'));
+  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as RawResult));
+}
+
+function summary(run: ChildRun): string {
+  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
+}
+
+describe("Meta: a team's own programming procedure under the interrupted-programming spec", function () {
+  this.timeout(900_000);
+  let dir: string;
+  let boardsFile: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hil-meta-procedures-'));
+    boardsFile = join(dir, 'boards.json');
+    const base = derivedVirtualBoard('procedures-virtual', 'virtual board with the worked-example procedures');
+    const flawed = {
+      id: 'changed-units-sh',
+      kind: 'command',
+      description:
+        'fixtures/procedures/flash-changed-units.sh: programs only units whose CRC differs from a cached copy of the last image (flaw seeded on purpose)',
+      argv: [join(REPO_ROOT, 'fixtures/procedures/flash-changed-units.sh'), '{image}', '{address}'],
+      cwd: REPO_ROOT,
+      progress: 'write: (?<bytes>\\d+) of (?<total>\\d+) bytes',
+      needsProbe: true,
+      timeoutSeconds: 300,
+      // Its progress comes once per 64 KiB unit written, with the next unit already under way.
+      chunkBytes: 131072,
+    };
+    const board = { ...base, procedures: [...(base.procedures as unknown[]), flawed] };
+    await writeFile(boardsFile, JSON.stringify({ boards: [board] }, null, 2));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(procedure: string, env: Record<string, string> = {}): Promise<ChildRun & { raw: RawResult[] }> {
+    const resultsDir = await mkdtemp(join(dir, `results-${procedure}-`));
+    const result = await runSpecsInChild({
+      boardsFile,
+      board: 'procedures-virtual',
+      resultsDir,
+      files: [SPEC_2],
+      env: { HIL_PROCEDURE: procedure, HIL_SPEC_INJECTORS: '', HIL_SPEC_POINTS: '', ...env },
+      timeoutMs: 800_000,
+    });
+    await attachText(`hil test with ${procedure}: output`, result.output.slice(-20_000));
+    await attachJson(`hil test with ${procedure}: results`, result.results);
+    return { ...result, raw: await rawResults(resultsDir) };
+  }
+
+  it('openocd-program.sh runs the whole command matrix of spec 2: every case lands and passes, each result names the procedure; exit 0', async () => {
+    await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
+    const result = await run('openocd-program-sh');
+    expect(result.exitCode, `child exit code:\n${summary(result)}`).to.equal(ExitCode.Passed);
+    const cases = result.raw.filter((r) => /Interrupted programming with procedure openocd-program-sh/.test(r.fullName ?? r.name));
+    expect(
+      cases.map((r) => r.status),
+      summary(result),
+    ).to.deep.equal(Array(6).fill('passed'));
+    for (const r of cases) expect(r.parameters?.find((p) => p.name === 'procedure')?.value, r.name).to.equal('openocd-program-sh');
+    const names = cases.map((r) => r.name).join('\n');
+    expect(names).to.include('kill-tool at progress:50%');
+    expect(names).to.include('power-cut at erase-in-flight:middle:50%');
+  });
+
+  it('the flawed changed-units procedure fails as "flash not cleared" after a kill at 50 %; exit 1', async () => {
+    await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
+    const result = await run('changed-units-sh', { HIL_SPEC_INJECTORS: 'kill-tool', HIL_SPEC_POINTS: 'progress:50%' });
+    expect(result.exitCode, `child exit code:\n${summary(result)}`).to.equal(ExitCode.VerdictFailed);
+    const hits = result.results.filter((r) => /kill-tool at progress:50%/.test(r.fullName));
+    expect(hits.length, summary(result)).to.equal(1);
+    expect(hits[0]!.status, summary(result)).to.equal('failed');
+    expect(hits[0]!.category, summary(result)).to.equal('flash not cleared');
+  });
+});
