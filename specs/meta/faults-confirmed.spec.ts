@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../harness/exit-codes.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
-import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, summarizeChildRun } from '../support/child-run.js';
 
 const BOARD_ID = 'virtual-h745-relay-wrong-channel';
 
@@ -21,10 +21,6 @@ function miswiredBoard(): Record<string, unknown> {
   return derivedVirtualBoard(BOARD_ID, 'virtual board whose power relay is switched on channel 2; the board hangs on channel 1, so nothing is ever cut', {
     power: { type: 'virtual', channel: 2 },
   });
-}
-
-function summary(run: ChildRun): string {
-  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
 }
 
 describe('Meta: injected faults are confirmed by the MCU, never assumed', function () {
@@ -54,10 +50,10 @@ describe('Meta: injected faults are confirmed by the MCU, never assumed', functi
     await attachText(`hil test on ${BOARD_ID}: output`, result.output.slice(-20_000));
     await attachJson(`hil test on ${BOARD_ID}: results`, result.results);
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.NoVerdict);
-    expect(result.results.length, summary(result)).to.equal(1);
+    expect(result.results.length, summarizeChildRun(result)).to.equal(1);
     const r = result.results[0]!;
-    expect(r.status, summary(result)).to.equal('broken');
-    expect(r.category, summary(result)).to.equal('infrastructure broken');
+    expect(r.status, summarizeChildRun(result)).to.equal('broken');
+    expect(r.category, summarizeChildRun(result)).to.equal('infrastructure broken');
     expect(r.message).to.match(/fault not confirmed: power switch did not cut power: RCC_RSR=0x[0-9a-f]{8} .* \(no PORRSTF\/BORRSTF flag; .*channel 2\)/);
   });
 });

@@ -19,14 +19,10 @@ import { REPO_ROOT } from '../../harness/boards/index.js';
 import { ExitCode } from '../../harness/exit-codes.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
 import { noCrcBootloaderElf } from '../support/board.js';
-import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun, summarizeChildRun } from '../support/child-run.js';
 
 function virtualBoard(id: string, description: string, config?: string): Record<string, unknown> {
   return derivedVirtualBoard(id, description, config ? { configs: [config] } : {});
-}
-
-function summary(run: ChildRun): string {
-  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
 }
 
 describe('Meta: the landing checks of the interrupted-programming spec fail, in the right category', function () {
@@ -60,7 +56,7 @@ describe('Meta: the landing checks of the interrupted-programming spec fail, in 
   }
 
   function only(result: ChildRun): ChildRun['results'][number] {
-    expect(result.results.length, summary(result)).to.equal(1);
+    expect(result.results.length, summarizeChildRun(result)).to.equal(1);
     return result.results[0]!;
   }
 
@@ -69,8 +65,8 @@ describe('Meta: the landing checks of the interrupted-programming spec fail, in 
     const result = await run('broken-erase-unit0-skipped', { HIL_SPEC_INJECTORS: 'tcl-shutdown', HIL_SPEC_POINTS: 'erase:after:first' });
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.VerdictFailed);
     const r = only(result);
-    expect(r.status, summary(result)).to.equal('failed');
-    expect(r.category, summary(result)).to.equal('flash not cleared');
+    expect(r.status, summarizeChildRun(result)).to.equal('failed');
+    expect(r.category, summarizeChildRun(result)).to.equal('flash not cleared');
     expect(r.message).to.match(/acknowledged the erase of unit 0 \(0x0\), but it holds old data/);
   });
 
@@ -83,7 +79,7 @@ describe('Meta: the landing checks of the interrupted-programming spec fail, in 
     });
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.VerdictFailed);
     const r = only(result);
-    expect(r.status, summary(result)).to.equal('failed');
-    expect(r.category, summary(result)).to.equal('boot fault');
+    expect(r.status, summarizeChildRun(result)).to.equal('failed');
+    expect(r.category, summarizeChildRun(result)).to.equal('boot fault');
   });
 });

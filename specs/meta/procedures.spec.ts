@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../harness/boards/index.js';
 import { ExitCode } from '../../harness/exit-codes.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
-import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun, summarizeChildRun } from '../support/child-run.js';
 
 const SPEC_2 = 'specs/02-interrupted-programming.spec.ts';
 
@@ -34,10 +34,6 @@ interface RawResult {
 async function rawResults(dir: string): Promise<RawResult[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('-result.json'));
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as RawResult));
-}
-
-function summary(run: ChildRun): string {
-  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
 }
 
 describe("Meta: a team's own programming procedure under the interrupted-programming spec", function () {
@@ -87,11 +83,11 @@ describe("Meta: a team's own programming procedure under the interrupted-program
   it('openocd-program.sh runs the whole command matrix of spec 2: every case lands and passes, each result names the procedure; exit 0', async () => {
     await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
     const result = await run('openocd-program-sh');
-    expect(result.exitCode, `child exit code:\n${summary(result)}`).to.equal(ExitCode.Passed);
+    expect(result.exitCode, `child exit code:\n${summarizeChildRun(result)}`).to.equal(ExitCode.Passed);
     const cases = result.raw.filter((r) => /Interrupted programming with procedure openocd-program-sh/.test(r.fullName ?? r.name));
     expect(
       cases.map((r) => r.status),
-      summary(result),
+      summarizeChildRun(result),
     ).to.deep.equal(Array(6).fill('passed'));
     for (const r of cases) expect(r.parameters?.find((p) => p.name === 'procedure')?.value, r.name).to.equal('openocd-program-sh');
     const names = cases.map((r) => r.name).join('\n');
@@ -102,10 +98,10 @@ describe("Meta: a team's own programming procedure under the interrupted-program
   it('the flawed changed-units procedure fails as "flash not cleared" after a kill at 50 %; exit 1', async () => {
     await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
     const result = await run('changed-units-sh', { HIL_SPEC_INJECTORS: 'kill-tool', HIL_SPEC_POINTS: 'progress:50%' });
-    expect(result.exitCode, `child exit code:\n${summary(result)}`).to.equal(ExitCode.VerdictFailed);
+    expect(result.exitCode, `child exit code:\n${summarizeChildRun(result)}`).to.equal(ExitCode.VerdictFailed);
     const hits = result.results.filter((r) => /kill-tool at progress:50%/.test(r.fullName));
-    expect(hits.length, summary(result)).to.equal(1);
-    expect(hits[0]!.status, summary(result)).to.equal('failed');
-    expect(hits[0]!.category, summary(result)).to.equal('flash not cleared');
+    expect(hits.length, summarizeChildRun(result)).to.equal(1);
+    expect(hits[0]!.status, summarizeChildRun(result)).to.equal('failed');
+    expect(hits[0]!.category, summarizeChildRun(result)).to.equal('flash not cleared');
   });
 });

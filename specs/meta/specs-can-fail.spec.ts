@@ -37,7 +37,7 @@ import { ExitCode } from '../../harness/exit-codes.js';
 import { checkEraseTime, W25Q512JV, type PlausibilityVerdict } from '../../harness/flash/index.js';
 import { attachJson, attachText, labels } from '../../harness/report/index.js';
 import { noCrcBootloaderElf } from '../support/board.js';
-import { derivedVirtualBoard, runSpecsInChild, type ChildRun } from '../support/child-run.js';
+import { derivedVirtualBoard, runSpecsInChild, type ChildRun, summarizeChildRun } from '../support/child-run.js';
 
 const BROKEN_DIR = join(REPO_ROOT, 'fixtures', 'openocd', 'broken');
 
@@ -67,10 +67,6 @@ async function childAttachment<T>(resultsDir: string, titlePattern: RegExp, name
     if (source !== undefined) return JSON.parse(await readFile(join(resultsDir, source), 'utf8')) as T;
   }
   throw new Error(`no child result matching ${titlePattern} has an attachment "${name}"`);
-}
-
-function summary(run: ChildRun): string {
-  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
 }
 
 describe('Meta: the mission specs fail, in the right category, against broken procedures', function () {
@@ -128,10 +124,10 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
 
   function expectFailedAs(result: ChildRun, titlePattern: RegExp, category: string): void {
     const hits = result.results.filter((r) => titlePattern.test(r.fullName));
-    expect(hits.length, `no result matched ${titlePattern}:\n${summary(result)}`).to.be.greaterThan(0);
+    expect(hits.length, `no result matched ${titlePattern}:\n${summarizeChildRun(result)}`).to.be.greaterThan(0);
     for (const hit of hits) {
-      expect(hit.status, `${hit.fullName} should have failed:\n${summary(result)}`).to.equal('failed');
-      expect(hit.category, `${hit.fullName} landed in the wrong category:\n${summary(result)}`).to.equal(category);
+      expect(hit.status, `${hit.fullName} should have failed:\n${summarizeChildRun(result)}`).to.equal('failed');
+      expect(hit.category, `${hit.fullName} landed in the wrong category:\n${summarizeChildRun(result)}`).to.equal(category);
     }
   }
 
@@ -226,7 +222,7 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
     expectFailedAs(result, /Erase really clears.*`flash erase_address` across the 16 MiB/, 'flash not cleared');
     expectFailedAs(result, /Erase really clears.*`flash write_image erase` of an 8 KiB file/, 'flash not cleared');
     expectFailedAs(result, /Erase really clears.*`program`'s own erase/, 'flash not cleared');
-    expect(result.results.length, summary(result)).to.equal(4);
+    expect(result.results.length, summarizeChildRun(result)).to.equal(4);
   });
 
   it('a reset-init that never resets the flash chip: the bad-flash-state spec fails on the suspended erase as "flash not cleared", naming SUS=1; exit 1', async () => {
@@ -269,8 +265,8 @@ describe('Meta: the mission specs fail, in the right category, against broken pr
     // Nothing was judged on this board: a night like this must not read as green.
     expect(result.exitCode, result.output.slice(-3000)).to.equal(ExitCode.NoVerdict);
     expect(result.output).to.match(/no verdict: every test was skipped \(4\)/);
-    expect(result.results.length, summary(result)).to.equal(4);
-    for (const r of result.results) expect(r.status, `${r.fullName} must be skipped:\n${summary(result)}`).to.equal('skipped');
+    expect(result.results.length, summarizeChildRun(result)).to.equal(4);
+    for (const r of result.results) expect(r.status, `${r.fullName} must be skipped:\n${summarizeChildRun(result)}`).to.equal('skipped');
     expect(result.output).to.match(/skipped: boards\.json allows\.powerCut is false/);
     expect(result.output).to.match(/skipped: the board has no SRST line wired/);
     expect(result.output).to.match(/skipped: boards\.json allows\.massErase is false/);

@@ -27,6 +27,11 @@ export interface ChildRun {
   readonly results: readonly ChildTestResult[];
 }
 
+/** One line per child result (status, category, title) and its message's first line, for assertion messages. */
+export function summarizeChildRun(run: ChildRun): string {
+  return run.results.map((r) => `${r.status.padEnd(7)} ${r.category ?? '-'} | ${r.fullName}\n        ${r.message.split('\n')[0]}`).join('\n');
+}
+
 export function categoryOf(status: string, message: string): string | undefined {
   for (const c of HIL_CATEGORIES) {
     if (c.matchedStatuses && !c.matchedStatuses.includes(status as never)) continue;

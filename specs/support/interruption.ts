@@ -83,11 +83,19 @@ export const MATRIX: readonly MatrixCase[] = [
  * either narrows the run (unreachable pairs stay in, to be skipped with the reason).
  */
 export function matrixCases(env: NodeJS.ProcessEnv = process.env): readonly MatrixCase[] {
-  const injectors = (env.HIL_SPEC_INJECTORS || undefined)?.split(',') as FaultInjectorKind[] | undefined;
+  return narrowedCases(MATRIX, env);
+}
+
+/** `matrix`, or the cross product HIL_SPEC_INJECTORS × HIL_SPEC_POINTS (each defaulting to the matrix's own) when either is set. */
+export function narrowedCases<K extends string>(
+  matrix: readonly { readonly injector: K; readonly point: string }[],
+  env: NodeJS.ProcessEnv,
+): readonly { readonly injector: K; readonly point: string }[] {
+  const injectors = (env.HIL_SPEC_INJECTORS || undefined)?.split(',') as K[] | undefined;
   const points = (env.HIL_SPEC_POINTS || undefined)?.split(',');
-  if (!injectors && !points) return MATRIX;
-  const kinds = injectors ?? [...new Set(MATRIX.map((c) => c.injector))];
-  const pointList = points ?? [...new Set(MATRIX.map((c) => c.point))];
+  if (!injectors && !points) return matrix;
+  const kinds = injectors ?? [...new Set(matrix.map((c) => c.injector))];
+  const pointList = points ?? [...new Set(matrix.map((c) => c.point))];
   return kinds.flatMap((injector) => pointList.map((point) => ({ injector, point })));
 }
 

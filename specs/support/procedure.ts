@@ -27,7 +27,7 @@ import { FaultDidNotLandError, type LandingObservation } from '../../harness/fla
 import { attachJson, attachText, parameter, step } from '../../harness/report/index.js';
 import type { BoardSession } from '../../harness/session/index.js';
 import type { SpecImages } from './images.js';
-import { UNIT } from './interruption.js';
+import { narrowedCases, UNIT } from './interruption.js';
 
 /**
  * For a spec that judges the board, the bootloader or the harness itself and programs through the
@@ -72,13 +72,7 @@ export const OPENOCD_PROGRAM_MATRIX: readonly ProcedureCase[] = [
 
 /** The cases for `procedure`, or the cross product HIL_SPEC_INJECTORS × HIL_SPEC_POINTS when either narrows the run. */
 export function procedureCases(procedure: ProcedureSpec, env: NodeJS.ProcessEnv = process.env): readonly ProcedureCase[] {
-  const matrix = procedure.kind === 'openocd-program' ? OPENOCD_PROGRAM_MATRIX : COMMAND_MATRIX;
-  const injectors = (env.HIL_SPEC_INJECTORS || undefined)?.split(',') as ProcedureInjectorKind[] | undefined;
-  const points = (env.HIL_SPEC_POINTS || undefined)?.split(',');
-  if (!injectors && !points) return matrix;
-  const kinds = injectors ?? [...new Set(matrix.map((c) => c.injector))];
-  const pointList = points ?? [...new Set(matrix.map((c) => c.point))];
-  return kinds.flatMap((injector) => pointList.map((point) => ({ injector, point })));
+  return narrowedCases(procedure.kind === 'openocd-program' ? OPENOCD_PROGRAM_MATRIX : COMMAND_MATRIX, env);
 }
 
 /** Why this board and procedure cannot take the case; undefined when they can. */
