@@ -6,7 +6,7 @@
  * states a progress or matches a line, after a time, or while the virtual chip holds inside an
  * erase or a page program.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandProcedureSpec, ProcedureSpec } from '../boards/types.js';
@@ -220,6 +220,8 @@ export async function runCommand(
     }
   }
   const exit = await running.exited;
+  // A real-size image per run adds up over a matrix: the file goes once the tool is done with it.
+  await rm(imagePath, { force: true });
   // Whatever happened, the harness's OpenOCD comes back for inspection (the landing, the sector map).
   if (session.probeReleasedTo !== undefined || session.interrupted !== undefined) await session.reconnect();
   const failure = commandFailure(procedure, exit);

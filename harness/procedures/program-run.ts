@@ -4,6 +4,7 @@
  * virtual chip holds inside an erase or a page program; OpenOCD's program says nothing on the Tcl
  * port until it returns, so progress and lines cannot aim it.
  */
+import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { OpenOcdProgramProcedureSpec } from '../boards/types.js';
 import { ChipTriggerAim, type OperationTarget } from '../faults/aim.js';
@@ -97,6 +98,8 @@ export async function runProgramCommand(
     if (!record?.fired) throw error;
     output = error instanceof Error ? error.message : String(error);
     ok = false;
+  } finally {
+    await rm(imagePath, { force: true });
   }
   if (session.interrupted !== undefined) await session.reconnect();
   const durationMs = performance.now() - started;
