@@ -153,71 +153,81 @@ export async function runCommand(
   const running = tool;
 
   let record: ProcedureFaultRecord | undefined;
-  if (fault && injector) {
-    const stopWatching = new AbortController();
-    if (point?.kind === 'time') {
-      delay(point.afterMs, undefined, { signal: stopWatching.signal }).then(
-        () => trigger.fire(`${point.afterMs} ms after the start`),
-        () => undefined,
-      );
-    }
-    let hit = false;
-    if (target) {
-      void aim.moment(faultEnv, target, running.exited).then((held) => {
-        hit = held;
-        if (held) trigger.fire(`the chip trigger held the board inside the ${target!.op} at 0x${target!.offset.toString(16)}`);
-      });
-    }
-    const first = await Promise.race([trigger.fired, running.exited.then(() => undefined)]);
-    stopWatching.abort();
-    if (first === undefined) {
-      // The tool ended before the point: say so, and leave no trigger armed.
-      if (target) await aim.after(faultEnv, false).catch(() => undefined);
-      record = {
-        injector: fault.injector,
-        point: formatProcedurePoint(fault.point),
-        fired: false,
-        notes: ['the procedure ended before the fault point was reached'],
-      };
-    } else {
-      const progressAtFire = lastProgress;
-      const firedAt = performance.now();
-      const result = await injector.fire(faultEnv);
-      const aimReport = target ? await aim.after(faultEnv, hit) : undefined;
-      const doneAt = performance.now();
-      const landing = procedureLanding({
-        fault,
-        injector,
-        procedureId: procedure.id,
-        inFlight: expanded.display,
-        firedAtMs: first.atMs,
-        doneAtMs: first.atMs + (doneAt - firedAt),
-        notes: [`fired on ${first.trigger}`, ...result.notes],
-        ...(result.virtual ? { virtual: result.virtual } : {}),
-        ...(aimReport ? { aim: aimReport } : {}),
-        ...(confirmation ? { confirmation } : {}),
-      });
-      session.faults.record(landing, injector);
-      record = {
-        injector: fault.injector,
-        point: formatProcedurePoint(fault.point),
-        fired: true,
-        firedAtMs: first.atMs,
-        trigger: first.trigger,
-        ...(progressAtFire ? { progressAtFire } : {}),
-        ...(aimReport ? { aim: aimReport } : {}),
-        landing,
-        notes: [],
-      };
-      // After a cut or a reset the tool may wait on a board that no longer answers.
-      if (fault.injector !== 'kill-tool') {
-        const ended = await Promise.race([running.exited.then(() => true), delay(Math.min(AFTER_FAULT_GRACE_MS, procedure.timeoutMs)).then(() => false)]);
-        if (!ended) {
-          running.killGroup('SIGKILL');
-          record = { ...record, notes: [`the tool had not ended ${AFTER_FAULT_GRACE_MS / 1000} s after the fault: its process group was killed`] };
+  try {
+    if (fault && injector) {
+      const stopWatching = new AbortController();
+      if (point?.kind === 'time') {
+        delay(point.afterMs, undefined, { signal: stopWatching.signal }).then(
+          () => trigger.fire(`${point.afterMs} ms after the start`),
+          () => undefined,
+        );
+      }
+      let hit = false;
+      if (target) {
+        void aim.moment(faultEnv, target, running.exited).then((held) => {
+          hit = held;
+          if (held) trigger.fire(`the chip trigger held the board inside the ${target!.op} at 0x${target!.offset.toString(16)}`);
+        });
+      }
+      const first = await Promise.race([trigger.fired, running.exited.then(() => undefined)]);
+      stopWatching.abort();
+      if (first === undefined) {
+        // The tool ended before the point: say so, and leave no trigger armed.
+        if (target) await aim.after(faultEnv, false).catch(() => undefined);
+        record = {
+          injector: fault.injector,
+          point: formatProcedurePoint(fault.point),
+          fired: false,
+          notes: ['the procedure ended before the fault point was reached'],
+        };
+      } else {
+        const progressAtFire = lastProgress;
+        const firedAt = performance.now();
+        const result = await injector.fire(faultEnv);
+        const aimReport = target ? await aim.after(faultEnv, hit) : undefined;
+        const doneAt = performance.now();
+        const landing = procedureLanding({
+          fault,
+          injector,
+          procedureId: procedure.id,
+          inFlight: expanded.display,
+          firedAtMs: first.atMs,
+          doneAtMs: first.atMs + (doneAt - firedAt),
+          notes: [`fired on ${first.trigger}`, ...result.notes],
+          ...(result.virtual ? { virtual: result.virtual } : {}),
+          ...(aimReport ? { aim: aimReport } : {}),
+          ...(confirmation ? { confirmation } : {}),
+        });
+        session.faults.record(landing, injector);
+        record = {
+          injector: fault.injector,
+          point: formatProcedurePoint(fault.point),
+          fired: true,
+          firedAtMs: first.atMs,
+          trigger: first.trigger,
+          ...(progressAtFire ? { progressAtFire } : {}),
+          ...(aimReport ? { aim: aimReport } : {}),
+          landing,
+          notes: [],
+        };
+        // After a cut or a reset the tool may wait on a board that no longer answers.
+        if (fault.injector !== 'kill-tool') {
+          const ended = await Promise.race([running.exited.then(() => true), delay(Math.min(AFTER_FAULT_GRACE_MS, procedure.timeoutMs)).then(() => false)]);
+          if (!ended) {
+            running.killGroup('SIGKILL');
+            record = { ...record, notes: [`the tool had not ended ${AFTER_FAULT_GRACE_MS / 1000} s after the fault: its process group was killed`] };
+          }
         }
       }
     }
+  } catch (error) {
+    // The fault could not be fired or followed up: stop the tool, leave no trigger armed, give the
+    // board back to the harness, and report what went wrong.
+    running.killGroup();
+    await running.exited;
+    if (target) await aim.after(faultEnv, false).catch(() => undefined);
+    if (session.probeReleasedTo !== undefined) await session.reconnect().catch(() => undefined);
+    throw error;
   }
   const exit = await running.exited;
   // A real-size image per run adds up over a matrix: the file goes once the tool is done with it.

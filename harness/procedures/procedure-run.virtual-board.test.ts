@@ -58,6 +58,20 @@ function processesInGroup(pgid: number): number[] {
   return found;
 }
 
+/** Live processes whose command line mentions `name` (a zombie's is empty). */
+function toolProcesses(name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(name)) found.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
 describe('procedure runs on the virtual board (real OpenOCD, real tools)', function () {
   this.timeout(180_000);
   const lockDir = useTempLockDir();
@@ -185,5 +199,30 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     });
     expect(check.landed, check.miss).to.equal(true);
     expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 0]);
+  });
+
+  it("a power cut whose switch fails: broken, the tool stopped with nothing of its group left, the board the harness's again", async () => {
+    // The same virtual board behind a power switch whose "off" command fails.
+    const failing: BoardRecord = { ...board, id: 'virtual-h745-failing-switch', power: { type: 'command', on: 'true', off: 'echo relay jammed >&2; exit 3' } };
+    const other = await BoardSession.open(failing, { timeScale: 0.001, lockDir: lockDir(), uart: false });
+    try {
+      // A tool that states 50 % and then keeps working: only the harness's kill ends it early.
+      const procedure = command('slow-tool', ['/bin/sh', '-c', 'echo "write: 1 of 2 bytes"; sleep 30', 'hil-slow-tool-marker'], {
+        progress: 'write: (?<bytes>\\d+) of (?<total>\\d+) bytes',
+      });
+      let error: unknown;
+      try {
+        await runProcedure(other, procedure, randomBytes(KIB), { fault: { injector: 'power-cut', point: parseProcedurePoint('progress:30%') } });
+      } catch (e) {
+        error = e;
+      }
+      expect(classifyFailure(error), String(error)).to.equal('broken');
+      expect((error as Error).message).to.include('relay jammed');
+      expect(toolProcesses('hil-slow-tool-marker'), 'tool processes left').to.deep.equal([]);
+      expect(other.probeReleasedTo).to.equal(undefined);
+      expect(await other.flash.jedecId()).to.equal('ef4020');
+    } finally {
+      await other.close();
+    }
   });
 });
