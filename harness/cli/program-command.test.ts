@@ -6,25 +6,16 @@ import { BUILT_IN_PROCEDURES } from '../procedures/procedure.js';
 import type { ProcedureRun } from '../procedures/procedure-run.js';
 import { parseProgramArgs as parseWithEnv, procedureVerdict, programCommand, programVerdict, resolveProcedure } from './program-command.js';
 import { UsageError } from './usage-error.js';
+import { commandProcedure } from '../procedures/testing/command-procedure.js';
 
 /** No HIL_PROCEDURE from the environment (`hil test --procedure x` sets it for the whole run). */
 const parseProgramArgs = (values: Parameters<typeof parseWithEnv>[0], positionals: readonly string[], env: NodeJS.ProcessEnv = {}) =>
   parseWithEnv(values, positionals, env);
 const [PLAN, OPENOCD_PROGRAM] = BUILT_IN_PROCEDURES;
-const TOOL: CommandProcedureSpec = {
-  id: 'flash-tool',
-  kind: 'command',
-  description: 'the team tool',
-  argv: ['tools/flash.sh', '{image}'],
-  shell: false,
-  env: {},
-  cwd: '/tmp',
-  progress: '(?<percent>\\d+)%',
-  successExitCodes: [0],
-  needsProbe: true,
-  timeoutMs: 60_000,
-  chunkBytes: 65536,
-};
+const TOOL: CommandProcedureSpec = commandProcedure(
+  { id: 'flash-tool', description: 'the team tool', argv: ['tools/flash.sh', '{image}'], progress: '(?<percent>\\d+)%', timeoutSeconds: 60 },
+  '/tmp',
+);
 
 type VerdictInput = Parameters<typeof programVerdict>[0];
 const erase = (plausible: boolean): ProgrammingResult['erases'][number] => ({

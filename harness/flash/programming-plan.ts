@@ -84,7 +84,8 @@ export function landingFacts(plan: ProgrammingPlan): LandingPlanFacts {
   };
 }
 
-function resolveUnit(ref: EraseUnitRef, count: number): number {
+/** The index of unit `ref` (a number, first, middle, last) among `count`; RangeError when there is none. */
+export function resolveUnit(ref: EraseUnitRef, count: number): number {
   const index = ref === 'first' ? 0 : ref === 'last' ? count - 1 : ref === 'middle' ? Math.floor((count - 1) / 2) : ref;
   if (index < 0 || index >= count) throw new RangeError(`erase unit ${ref} does not exist: the image covers ${count} unit(s)`);
   return index;

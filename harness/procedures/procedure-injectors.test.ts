@@ -4,23 +4,20 @@ import { FaultInjectionError, type FaultEnvironment } from '../faults/injectors.
 import { KillTool, procedureFaultUnreachable, type ProcedureInjectorKind } from './procedure-injectors.js';
 import { parseProcedurePoint } from './procedure-point.js';
 import { BUILT_IN_PROCEDURES, withBuiltInProcedures } from './procedure.js';
+import { commandProcedure } from './testing/command-procedure.js';
 
 const [openOcdPlan, openOcdProgram] = BUILT_IN_PROCEDURES;
 
-const flashSh: CommandProcedureSpec = {
-  id: 'openocd-program-sh',
-  kind: 'command',
-  description: "a team's flash.sh running its own OpenOCD",
-  argv: ['fixtures/procedures/openocd-program.sh', '{image}', '{address}'],
-  shell: false,
-  env: {},
-  cwd: '/work',
-  progress: 'write: (?<bytes>\\d+) of (?<total>\\d+) bytes',
-  successExitCodes: [0],
-  needsProbe: true,
-  timeoutMs: 300_000,
-  chunkBytes: 65536,
-};
+const flashSh: CommandProcedureSpec = commandProcedure(
+  {
+    id: 'openocd-program-sh',
+    description: "a team's flash.sh running its own OpenOCD",
+    argv: ['fixtures/procedures/openocd-program.sh', '{image}', '{address}'],
+    progress: 'write: (?<bytes>\\d+) of (?<total>\\d+) bytes',
+    timeoutSeconds: 300,
+  },
+  '/work',
+);
 
 /** The same tool without a progress pattern. */
 const silentTool: CommandProcedureSpec = (() => {

@@ -12,13 +12,15 @@
  * A fault that never fired (the tool ended first) or an aim that never saw its operation did not
  * land: the case is broken, not passed.
  */
+import type { EraseUnitRef } from '../faults/fault-point.js';
 import { intendedLanding, type IntendedLanding } from '../faults/reach.js';
 import type { LandingObservation } from '../flash/landing-observation.js';
-import { PAGE_SIZE } from '../flash/programming-plan.js';
+import { PAGE_SIZE, resolveUnit } from '../flash/programming-plan.js';
 import { SECTOR_SIZE } from '../flash/sector-map.js';
 import type { ProcedureFault } from './procedure-injectors.js';
 import { isChipOperationPoint } from './procedure-point.js';
 import type { ProcedureFaultRecord } from './procedure-run.js';
+import { imageUnitCount } from './procedure-target.js';
 
 export interface ProcedureIntendedLanding extends IntendedLanding {
   /** Progress points: the image byte the written part must end at, within `tolerance` bytes. */
@@ -44,13 +46,9 @@ export function procedureIntendedLanding(
   imageOffset = 0,
 ): ProcedureIntendedLanding {
   const point = fault.point;
-  const unitCount = Math.ceil(((imageOffset % unitSize) + imageBytes) / unitSize);
   if (isChipOperationPoint(point)) {
-    const facts = {
-      unitCount,
-      resolveUnit: (ref: number | 'first' | 'middle' | 'last') =>
-        ref === 'first' ? 0 : ref === 'last' ? unitCount - 1 : ref === 'middle' ? Math.floor((unitCount - 1) / 2) : ref,
-    };
+    const unitCount = imageUnitCount(imageOffset, imageBytes, unitSize);
+    const facts = { unitCount, resolveUnit: (ref: EraseUnitRef) => resolveUnit(ref, unitCount) };
     const asPlanPoint =
       point.kind === 'erase-in-flight'
         ? ({ kind: 'erase-in-flight', unit: point.unit, at: { fraction: point.fraction } } as const)

@@ -19,25 +19,13 @@ import { findProcedure } from './procedure.js';
 import { checkProcedureLanding, procedureIntendedLanding } from './procedure-landing.js';
 import { parseProcedurePoint } from './procedure-point.js';
 import { assertProcedureSucceeded, ProcedureFailedError, PROCEDURE_UNIT, runProcedure, type ProcedureRun } from './procedure-run.js';
+import { commandProcedure } from './testing/command-procedure.js';
 
 const BOARD = selectBoard({ board: 'virtual-h745' }).board;
 const KIB = 1024;
 
 function command(id: string, argv: string[], changes: Partial<CommandProcedureSpec> = {}): CommandProcedureSpec {
-  return {
-    id,
-    kind: 'command',
-    description: id,
-    argv,
-    shell: false,
-    env: {},
-    cwd: process.cwd(),
-    successExitCodes: [0],
-    needsProbe: true,
-    timeoutMs: 60_000,
-    chunkBytes: 64 * KIB,
-    ...changes,
-  };
+  return { ...commandProcedure({ id, argv, timeoutSeconds: 60 }, process.cwd()), ...changes };
 }
 
 /** Processes whose process group is `pgid` (from /proc/<pid>/stat, field 5). */

@@ -9,7 +9,7 @@ import type { AimReport, OperationTarget } from '../faults/aim.js';
 import type { FaultConfirmation } from '../faults/confirmation.js';
 import type { FaultInjector, FaultLanding } from '../faults/injectors.js';
 import { W25Q512JV } from '../flash/chips.js';
-import { PAGE_SIZE } from '../flash/programming-plan.js';
+import { PAGE_SIZE, resolveUnit } from '../flash/programming-plan.js';
 import type { BoardSession } from '../session/board-session.js';
 import type { ProcedureFault } from './procedure-injectors.js';
 import { formatProcedurePoint, type ProcedurePoint } from './procedure-point.js';
@@ -26,6 +26,11 @@ export async function writeImageFile(session: BoardSession, image: Uint8Array): 
   return path;
 }
 
+/** How many `unitSize` units an image of `imageBytes` at flash offset `offset` touches. */
+export function imageUnitCount(offset: number, imageBytes: number, unitSize = PROCEDURE_UNIT): number {
+  return Math.ceil(((offset % unitSize) + imageBytes) / unitSize);
+}
+
 /** The chip operation a chip-operation point aims at, in the image's 64 KiB units. */
 export function chipOperationTarget(
   point: Extract<ProcedurePoint, { kind: 'erase-in-flight' | 'program-in-flight' }>,
@@ -33,10 +38,7 @@ export function chipOperationTarget(
   imageBytes: number,
   timeScale: number,
 ): OperationTarget {
-  const count = Math.ceil(((offset % PROCEDURE_UNIT) + imageBytes) / PROCEDURE_UNIT);
-  const ref = point.unit;
-  const index = ref === 'first' ? 0 : ref === 'last' ? count - 1 : ref === 'middle' ? Math.floor((count - 1) / 2) : ref;
-  if (index < 0 || index >= count) throw new RangeError(`erase unit ${ref} does not exist: the image covers ${count} unit(s)`);
+  const index = resolveUnit(point.unit, imageUnitCount(offset, imageBytes));
   const unitOffset = Math.floor(offset / PROCEDURE_UNIT) * PROCEDURE_UNIT + index * PROCEDURE_UNIT;
   if (point.kind === 'erase-in-flight') {
     const time = W25Q512JV.eraseUnits.find((u) => u.size === PROCEDURE_UNIT)!.time;

@@ -2,20 +2,9 @@ import { expect } from 'chai';
 import type { BoardRecord, CommandProcedureSpec, OpenOcdProgramProcedureSpec } from '../boards/types.js';
 import { classifyFailure } from '../exit-codes.js';
 import { BUILT_IN_PROCEDURES, DEFAULT_PROCEDURE_ID, findProcedure, procedureChoice, UnknownProcedureError, withBuiltInProcedures } from './procedure.js';
+import { commandProcedure } from './testing/command-procedure.js';
 
-const flashSh: CommandProcedureSpec = {
-  id: 'flash-sh',
-  kind: 'command',
-  description: 'the team flash.sh',
-  argv: ['/opt/flash.sh', '{image}'],
-  shell: false,
-  env: {},
-  cwd: '/opt',
-  successExitCodes: [0],
-  needsProbe: true,
-  timeoutMs: 600_000,
-  chunkBytes: 65536,
-};
+const flashSh: CommandProcedureSpec = commandProcedure({ id: 'flash-sh', description: 'the team flash.sh', argv: ['/opt/flash.sh', '{image}'] }, '/opt');
 
 function board(procedures = withBuiltInProcedures([flashSh])): BoardRecord {
   return { id: 'bench-1', procedures } as unknown as BoardRecord;
