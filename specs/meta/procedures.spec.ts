@@ -11,7 +11,10 @@
  * - `changed-units-sh` (fixtures/procedures/flash-changed-units.sh, its flaw seeded on purpose:
  *   it programs only the units that differ from a cached copy of the last image and updates the
  *   cache before programming): killed at 50 %, its next normal run skips the half-written units
- *   and exits 0; the spec must fail it as "flash not cleared", exit 1.
+ *   and exits 0; the spec must fail it as "flash not cleared", exit 1;
+ * - `claims-success` (`/bin/true`): exits 0 and programs nothing; the baseline (spec 1) and every
+ *   bad-state case (spec 6), which take the tool's word only with the flash's, fail it as "flash not
+ *   cleared", exit 1.
  */
 import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -58,20 +61,22 @@ describe("Meta: a team's own programming procedure under the interrupted-program
       // Its progress comes once per 64 KiB unit written, with the next unit already under way.
       chunkBytes: 131072,
     };
-    const board = { ...base, procedures: [...(base.procedures as unknown[]), flawed] };
+    // Claims success and programs nothing: the baseline and the bad-state spec must not believe it.
+    const idle = { id: 'claims-success', kind: 'command', description: '/bin/true: exits 0 and programs nothing', argv: ['/bin/true'], needsProbe: true };
+    const board = { ...base, procedures: [...(base.procedures as unknown[]), flawed, idle] };
     await writeFile(boardsFile, JSON.stringify({ boards: [board] }, null, 2));
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(procedure: string, env: Record<string, string> = {}): Promise<ChildRun & { raw: RawResult[] }> {
+  async function run(procedure: string, env: Record<string, string> = {}, files = [SPEC_2]): Promise<ChildRun & { raw: RawResult[] }> {
     const resultsDir = await mkdtemp(join(dir, `results-${procedure}-`));
     const result = await runSpecsInChild({
       boardsFile,
       board: 'procedures-virtual',
       resultsDir,
-      files: [SPEC_2],
+      files,
       env: { HIL_PROCEDURE: procedure, HIL_SPEC_INJECTORS: '', HIL_SPEC_POINTS: '', ...env },
       timeoutMs: 800_000,
     });
@@ -103,5 +108,19 @@ describe("Meta: a team's own programming procedure under the interrupted-program
     expect(hits.length, summarizeChildRun(result)).to.equal(1);
     expect(hits[0]!.status, summarizeChildRun(result)).to.equal('failed');
     expect(hits[0]!.category, summarizeChildRun(result)).to.equal('flash not cleared');
+  });
+
+  it('a procedure that exits 0 and programs nothing fails the baseline and every bad-state case as "flash not cleared"; exit 1', async () => {
+    await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
+    const result = await run('claims-success', {}, ['specs/01-baseline.spec.ts', 'specs/06-bad-flash-state.spec.ts']);
+    expect(result.exitCode, `child exit code:\n${summarizeChildRun(result)}`).to.equal(ExitCode.VerdictFailed);
+    const programmed = result.results.filter((r) => /procedure claims-success leaves the image/.test(r.fullName));
+    const badStates = result.results.filter((r) => /Flash left in a bad state/.test(r.fullName));
+    expect(programmed.length, summarizeChildRun(result)).to.equal(1);
+    expect(badStates.length, summarizeChildRun(result)).to.be.greaterThan(0);
+    for (const r of [...programmed, ...badStates]) {
+      expect(r.status, summarizeChildRun(result)).to.equal('failed');
+      expect(r.category, summarizeChildRun(result)).to.equal('flash not cleared');
+    }
   });
 });
