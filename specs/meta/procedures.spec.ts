@@ -1,7 +1,7 @@
 /**
- * Meta: the interrupted-programming spec puts a team's own procedure under test, and catches a
- * flawed one. Each case runs spec 2 in a child `hil test --specs-only` with HIL_PROCEDURE set
- * (what `--procedure` does) and reads the child's Allure results:
+ * Meta: the mission specs put a team's own procedure under test, and catch flawed ones. Each
+ * case runs specs in a child `hil test --specs-only` with HIL_PROCEDURE set (what `--procedure`
+ * does) and reads the child's Allure results:
  *
  * - `openocd-program-sh` (fixtures/procedures/openocd-program.sh: a separate OpenOCD runs
  *   `program … verify … reset exit`) through the whole command matrix on the virtual board
@@ -39,7 +39,7 @@ async function rawResults(dir: string): Promise<RawResult[]> {
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as RawResult));
 }
 
-describe("Meta: a team's own programming procedure under the interrupted-programming spec", function () {
+describe("Meta: a team's own programming procedure under the mission specs", function () {
   this.timeout(900_000);
   let dir: string;
   let boardsFile: string;
