@@ -84,7 +84,8 @@ export async function runCommand(
   const toolDir = join(session.workDir, `procedure-${procedure.id}`);
   await mkdir(toolDir, { recursive: true });
   const config = await writeToolOpenOcdConfig(session.workDir, board, session.openOcdPreConfig);
-  const openocd = await findOpenOcd(board.openocd.binary !== undefined ? { explicitPath: board.openocd.binary } : {});
+  // The binary the harness runs for this board (already found and version-checked), else look it up.
+  const openocd = session.openOcdProcess?.binary ?? (await findOpenOcd(board.openocd.binary !== undefined ? { explicitPath: board.openocd.binary } : {}));
   const hex = (n: number): string => `0x${n.toString(16)}`;
   const values = { image: imagePath, offset: hex(offset), address: hex(board.qspi.base + offset), board: board.id };
   const expanded = expandCommand(procedure, values);
