@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { selectBoard, type BoardRecord, type CommandProcedureSpec, type ProcedureSpec } from '../boards/index.js';
 import { classifyFailure, VerdictCategory } from '../exit-codes.js';
 import { BoardSession } from '../session/index.js';
+import { ChipLostAfterProcedureError } from '../session/errors.js';
 import { useTempLockDir } from '../session/testing/temp-lock-dir.js';
 import { CommandNotStartableError } from './command-process.js';
 import { findProcedure } from './procedure.js';
@@ -187,6 +188,28 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     });
     expect(check.landed, check.miss).to.equal(true);
     expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 0]);
+  });
+
+  it('a tool that leaves the chip silent (deep power-down) is the verdict "procedure failed: the chip no longer answers", not broken', async () => {
+    const tool = command('powers-flash-down', [
+      '/bin/sh',
+      '-c',
+      '"$HIL_OPENOCD" -f "$HIL_OPENOCD_CONFIG" -c init -c "reset init" -c "flash probe 2" -c "stmqspi cmd stm32h7x.qspi 0 0xb9" -c shutdown',
+    ]);
+    let error: unknown;
+    try {
+      await runProcedure(session, tool, randomBytes(KIB));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ChipLostAfterProcedureError);
+    expect(classifyFailure(error)).to.equal('verdict');
+    expect((error as Error).message).to.match(
+      /^procedure failed: the chip no longer answers after procedure powers-flash-down ran: QSPI (bank probed|JEDEC id) failed/,
+    );
+    // The chip comes back with ABh (recovery), for the tests after this one.
+    await session.reconnect({ recover: true });
+    expect(await session.flash.jedecId()).to.equal('ef4020');
   });
 
   it("a power cut whose switch fails: broken, the tool stopped with nothing of its group left, the board the harness's again", async () => {

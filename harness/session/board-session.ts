@@ -37,7 +37,7 @@ import type { PowerSwitch } from '../power/power-switch.js';
 import type { UartConsole } from '../serial/uart-console.js';
 import { rigFailureIn } from '../flash/errors.js';
 import { claimBoard, openSessionPower, openSessionUart, startSessionBoard } from './bring-up.js';
-import { ChipLostAfterFaultError, HealthCheckError, SessionInterruptedError, SessionStateError, sessionStep } from './errors.js';
+import { ChipLostAfterFaultError, ChipLostAfterProcedureError, HealthCheckError, SessionInterruptedError, SessionStateError, sessionStep } from './errors.js';
 import { SessionEvidence, type HealthReport } from './evidence.js';
 import { createSessionFlash } from './flash-target.js';
 import { proveUart, runHealthCheck, type UartProofParts } from './health-check.js';
@@ -281,6 +281,7 @@ export class BoardSession {
     if (this.lifecycle.isClosed) throw new SessionStateError(this.board.id, 'reconnect', 'closed', 'the session is closed');
     return this.evidence.time('reconnect', async () => {
       const fault = this.faultSinceProbe;
+      const holder = this.probeHolder;
       await this.connection.stop();
       this.lifecycle.clearBroken();
       this.lifecycle.force('off');
@@ -293,7 +294,7 @@ export class BoardSession {
       } catch (error) {
         // The probe may have passed before the JEDEC id failed: the fault still stands.
         this.faultSinceProbe ??= fault;
-        throw this.chipLostAfter(fault, error) ?? error;
+        throw this.chipLostAfter(fault, holder, error) ?? error;
       } finally {
         this.reconnecting = false;
       }
@@ -428,12 +429,19 @@ export class BoardSession {
     return `internal flash at ${hex8(INTERNAL_FLASH)} is ${what}: no bootloader to print yet; proveUart() once one is programmed`;
   }
 
-  /** A QSPI health-check failure after an injected fault, as the verdict it is; undefined otherwise. */
-  private chipLostAfter(fault: FaultLanding | undefined, error: unknown): ChipLostAfterFaultError | undefined {
-    if (!fault) return undefined;
+  /**
+   * A QSPI health-check failure after an injected fault, or after a programming tool had the probe
+   * (the board passed before either), as the verdict it is; undefined otherwise.
+   */
+  private chipLostAfter(
+    fault: FaultLanding | undefined,
+    holder: string | undefined,
+    error: unknown,
+  ): ChipLostAfterFaultError | ChipLostAfterProcedureError | undefined {
+    if (!fault && holder === undefined) return undefined;
     if (!(error instanceof HealthCheckError) || !CHIP_CHECKS.has(error.check)) return undefined;
     // OpenOCD dying during the check is still the rig's, whatever it was asking.
     if (rigFailureIn(error.cause) !== undefined) return undefined;
-    return new ChipLostAfterFaultError(this.board.id, fault, error);
+    return fault ? new ChipLostAfterFaultError(this.board.id, fault, error) : new ChipLostAfterProcedureError(this.board.id, holder!, error);
   }
 }

@@ -107,6 +107,26 @@ export class ChipLostAfterFaultError extends VerdictError {
 }
 
 /**
+ * The chip fails the QSPI health checks when the harness takes the probe back from a programming
+ * tool that ran without a fault injected: the board passed before the tool had it, so this is the
+ * procedure's doing, a verdict.
+ */
+export class ChipLostAfterProcedureError extends VerdictError {
+  constructor(
+    readonly boardId: string,
+    /** Who had the probe (`procedure <id>`). */
+    readonly holder: string,
+    readonly healthCheck: HealthCheckError,
+  ) {
+    super(
+      VerdictCategory.procedureFailed,
+      `the chip no longer answers after ${holder} ran: ${healthCheck.check} failed on board ${boardId} (command: ${healthCheck.command}): ${healthCheck.response}`,
+      { cause: healthCheck },
+    );
+  }
+}
+
+/**
  * A lifecycle step whose untyped failures are infrastructure: typed, naming the board and the
  * command. An error that already states its side (verdict or not) passes unchanged.
  */
