@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openSync, writeSync, closeSync, readSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
 import { startPtyPair, type PtyPair } from './pty-pair.js';
 import { UartConsole, UartDisconnectedError, UartExpectTimeoutError, UartNotFoundError } from './uart-console.js';
 import { classifyFailure } from '../exit-codes.js';
@@ -80,6 +81,30 @@ describe('harness/serial UartConsole over a real pty (socat)', function () {
     const error = await pending;
     expect(error).to.be.instanceOf(UartDisconnectedError);
     expect(classifyFailure(error)).to.equal('broken');
+  });
+
+  it('a tty hung up while a read waits its turn (the read gives end of file, not an error) still rejects with UartDisconnectedError', async function () {
+    this.timeout(20_000);
+    uart = await UartConsole.open({ path: pair.hostPath });
+    const pending = uart.expect('never', 5000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // With libuv's thread pool busy, the read the next line wakes up runs only after the
+    // hangup, where a hung-up tty answers end of file.
+    const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const busy = Array.from({ length: poolSize }, () => new Promise((r) => pbkdf2('hil', 'pool', 1_000_000, 32, 'sha512', r)));
+    say('HIL-BOOT stage=start\n');
+    await new Promise((r) => setTimeout(r, 50));
+    closeSync(boardFd!);
+    boardFd = undefined;
+    await pair.stop();
+    await Promise.all(busy);
+    const error = await pending;
+    expect(error).to.be.instanceOf(UartDisconnectedError);
+    expect((error as Error).message)
+      .to.contain(pair.hostPath)
+      .and.to.contain('no longer exists');
   });
 });
 

@@ -4,7 +4,7 @@
  * manner of pexpect — each match consumes the lines up to it, so a spec reads the boot log in
  * order. A missing or vanished tty is a typed error, never a silent timeout.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-cpp';
 import { AssertionError } from 'chai';
@@ -25,6 +25,18 @@ export interface UartConsoleOptions {
   binding?: BindingInterface;
   /** Lines kept in the transcript (oldest dropped first). */
   maxTranscriptLines?: number;
+  /** How often the tty's device node is checked while the console is open. */
+  presenceCheckMs?: number;
+}
+
+/** Which device a path names: a re-created node (USB re-enumeration) is another device. */
+function deviceIdentity(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}:${stat.rdev}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export class UartNotFoundError extends NoVerdictError {
@@ -96,13 +108,30 @@ export class UartConsole {
   private closed = false;
   private failure: Error | undefined;
   private readonly readLoop: Promise<void>;
+  private readonly presence: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly port: BindingPortInterface,
     readonly path: string,
     private readonly maxLines: number,
+    identity: string | undefined,
+    presenceCheckMs: number,
   ) {
     this.readLoop = this.pump();
+    // A hung-up tty (its pty master closed, its USB adapter unplugged) reads as end of file,
+    // which the binding retries forever instead of failing the read. The node going away, or
+    // becoming another device, is what tells a vanished tty from a quiet one.
+    if (identity !== undefined) {
+      this.presence = setInterval(() => {
+        if (this.closed || this.failure) return;
+        const now = deviceIdentity(path);
+        if (now === identity) return;
+        this.fail(new UartDisconnectedError(path, now === undefined ? 'the tty no longer exists' : 'the tty is now another device'));
+        // Stops the binding's end-of-file retries; close() later finds it released.
+        this.port.close().catch(() => undefined);
+      }, presenceCheckMs);
+      this.presence.unref();
+    }
   }
 
   static async open(options: UartConsoleOptions): Promise<UartConsole> {
@@ -114,7 +143,8 @@ export class UartConsole {
     } catch (error) {
       throw new UartOpenError(options.path, options.boardId, error instanceof Error ? error.message : String(error));
     }
-    return new UartConsole(port, options.path, options.maxTranscriptLines ?? 100_000);
+    const identity = options.binding ? undefined : deviceIdentity(options.path);
+    return new UartConsole(port, options.path, options.maxTranscriptLines ?? 100_000, identity, options.presenceCheckMs ?? 200);
   }
 
   /**
@@ -176,6 +206,7 @@ export class UartConsole {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.presence);
     try {
       await this.port.close();
     } catch {
