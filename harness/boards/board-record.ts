@@ -24,12 +24,21 @@ export type RawProcedure =
       progress?: string;
       successExitCodes?: number[];
       needsProbe?: boolean;
+      usesHarnessOpenOcd?: boolean;
       timeoutSeconds?: number;
       chunkBytes?: number;
     };
 
 /** Defaults of a procedure entry's optional fields. */
-export const PROCEDURE_DEFAULTS = { timeoutSeconds: 600, chunkBytes: 65536, successExitCodes: [0], needsProbe: true, shell: false, verify: true } as const;
+export const PROCEDURE_DEFAULTS = {
+  timeoutSeconds: 600,
+  chunkBytes: 65536,
+  successExitCodes: [0],
+  needsProbe: true,
+  usesHarnessOpenOcd: false,
+  shell: false,
+  verify: true,
+} as const;
 
 /** The raw JSON shape of one board the schema admits (before paths are resolved). */
 export interface RawBoard {
@@ -122,6 +131,7 @@ export function procedureSpec(raw: RawProcedure, base: string): ProcedureSpec {
         ...(raw.progress !== undefined ? { progress: raw.progress } : {}),
         successExitCodes: [...(raw.successExitCodes ?? PROCEDURE_DEFAULTS.successExitCodes)],
         needsProbe: raw.needsProbe ?? PROCEDURE_DEFAULTS.needsProbe,
+        usesHarnessOpenOcd: raw.usesHarnessOpenOcd ?? PROCEDURE_DEFAULTS.usesHarnessOpenOcd,
         timeoutMs: Math.round((raw.timeoutSeconds ?? PROCEDURE_DEFAULTS.timeoutSeconds) * 1000),
         chunkBytes: raw.chunkBytes ?? PROCEDURE_DEFAULTS.chunkBytes,
       };

@@ -65,7 +65,7 @@ const PLACEHOLDERS_EXPECTED = `placeholders ${PROCEDURE_PLACEHOLDERS.map((p) => 
 /**
  * The rules of one board's procedures (`at` is the board's JSONPath): ids unique in the board, a
  * built-in id keeps its kind, templates use known placeholders with balanced braces, env names are
- * variable names, `shell` takes exactly one argv string, and `progress` compiles as a JavaScript
+ * variable names, `usesHarnessOpenOcd` only without the probe, `shell` takes exactly one argv string, and `progress` compiles as a JavaScript
  * RegExp with a named group `percent` or `bytes` (`total` only beside `bytes`).
  */
 export function procedureRuleProblems(procedures: readonly RawProcedure[], at: string, boardId: string): BoardsProblem[] {
@@ -105,6 +105,13 @@ export function procedureRuleProblems(procedures: readonly RawProcedure[], at: s
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
         add(path, `"${name}" is not an environment variable name`, 'a name of letters, digits and _, not starting with a digit');
       checkTemplate(value, path);
+    }
+    if (p.usesHarnessOpenOcd === true && (p.needsProbe ?? true)) {
+      add(
+        `${here}.usesHarnessOpenOcd`,
+        `is true but needsProbe is ${p.needsProbe === undefined ? 'true (the default)' : 'true'}: the harness's OpenOCD is stopped while a tool has the probe`,
+        'needsProbe false beside usesHarnessOpenOcd true (the harness keeps the probe and the tool drives its OpenOCD)',
+      );
     }
     if (p.shell === true && p.argv.length !== 1) {
       add(

@@ -135,9 +135,16 @@ describe('boards file loader (harness/boards/load)', () => {
       for (const board of inventory.boards) expect(() => assertBoardFilesExist(board)).not.to.throw();
     });
 
-    it('the repository boards.json: every board has the built-ins and the openocd-program.sh command procedure', () => {
+    it('the repository boards.json: every board has the built-ins and the openocd-program.sh and openocd-server-program.sh command procedures', () => {
       for (const board of loadBoardsFile(DEFAULT_BOARDS_FILE).boards) {
-        expect(board.procedures.map((p) => p.id)).to.deep.equal(['openocd-plan', 'openocd-program', 'openocd-program-sh']);
+        expect(board.procedures.map((p) => p.id)).to.deep.equal(['openocd-plan', 'openocd-program', 'openocd-program-sh', 'openocd-server-sh']);
+        const server = board.procedures[3] as CommandProcedureSpec;
+        expect([server.argv[0], server.needsProbe, server.usesHarnessOpenOcd, server.progress]).to.deep.equal([
+          join(REPO_ROOT, 'fixtures/procedures/openocd-server-program.sh'),
+          false,
+          true,
+          undefined,
+        ]);
         const sh = board.procedures[2] as CommandProcedureSpec;
         expect(sh.kind).to.equal('command');
         expect(sh.argv).to.deep.equal([join(REPO_ROOT, 'fixtures/procedures/openocd-program.sh'), '{image}', '{address}']);
@@ -188,6 +195,7 @@ describe('boards file loader (harness/boards/load)', () => {
         cwd: dir,
         successExitCodes: [0],
         needsProbe: true,
+        usesHarnessOpenOcd: false,
         timeoutMs: 600_000,
         chunkBytes: 65536,
       });
@@ -205,6 +213,7 @@ describe('boards file loader (harness/boards/load)', () => {
         progress: '(?<percent>\\d+)%',
         successExitCodes: [0, 3],
         needsProbe: false,
+        usesHarnessOpenOcd: true,
         timeoutSeconds: 2.5,
         chunkBytes: 256,
       };
@@ -220,6 +229,7 @@ describe('boards file loader (harness/boards/load)', () => {
         progress: '(?<percent>\\d+)%',
         successExitCodes: [0, 3],
         needsProbe: false,
+        usesHarnessOpenOcd: true,
         timeoutMs: 2500,
         chunkBytes: 256,
       });
@@ -265,6 +275,16 @@ describe('boards file loader (harness/boards/load)', () => {
       expect(problemsOf({ id: 'openocd-program', kind: 'openocd-program', timeoutSeconds: 0 })[0]).to.include({
         jsonPath: '$.boards[0].procedures[0].timeoutSeconds',
       });
+    });
+
+    it('usesHarnessOpenOcd beside needsProbe true (or its default) names the field: the harness stops its OpenOCD for such a tool', () => {
+      for (const entry of [flashSh({ usesHarnessOpenOcd: true }), flashSh({ usesHarnessOpenOcd: true, needsProbe: true })]) {
+        const problems = problemsOf(entry);
+        expect(problems.map((p) => p.jsonPath)).to.deep.equal(['$.boards[0].procedures[0].usesHarnessOpenOcd']);
+        expect(problems[0]!.message).to.include("the harness's OpenOCD is stopped while a tool has the probe").and.to.include('needsProbe false');
+      }
+      const [board] = loadBoardsFile(write(withProcedures(flashSh({ usesHarnessOpenOcd: true, needsProbe: false })))).boards;
+      expect((board!.procedures[2] as CommandProcedureSpec).usesHarnessOpenOcd).to.equal(true);
     });
 
     it('a misspelt property gets a "did you mean"', () => {

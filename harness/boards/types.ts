@@ -119,6 +119,12 @@ export interface CommandProcedureSpec {
   readonly successExitCodes: readonly number[];
   /** The tool needs the probe to itself: the harness stops its OpenOCD while it runs. Default true. */
   readonly needsProbe: boolean;
+  /**
+   * The tool programs through the harness's own OpenOCD (its Tcl port, given as HIL_OPENOCD_TCL_HOST
+   * and HIL_OPENOCD_TCL_PORT), which keeps the probe: a fault interrupts that OpenOCD (kill-openocd),
+   * since killing the tool leaves OpenOCD's work running. Only with needsProbe false. Default false.
+   */
+  readonly usesHarnessOpenOcd: boolean;
   /** Killed (process group, SIGKILL) and judged "procedure failed" after this long. Default 600 s. */
   readonly timeoutMs: number;
   /**

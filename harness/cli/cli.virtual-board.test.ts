@@ -358,14 +358,15 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
       const missing = await onTools(firmware.appImage, '--procedure', 'missing');
       expect(missing.code, explain(missing)).to.equal(2);
       expect(missing.stderr).to.match(/^hil program: cannot start procedure command \/nonexistent\/flash-tool: /);
-      const [unknown, nearMiss, unreachable] = await Promise.all([
+      const [unknown, nearMiss, unreachable, serverKill] = await Promise.all([
         onTools(firmware.appImage, '--procedure', 'nope'),
         hil('program', firmware.appImage, '--boards', boardsFile, '--board', 'cli-virtual-tools', '--json', '--procedure', 'fail'),
         onTools(firmware.appImage, '--procedure', 'openocd-program-sh', '--fault', 'progress:50%', '--injector', 'kill-openocd'),
+        onTools(firmware.appImage, '--procedure', 'openocd-server-sh', '--fault', 'erase-in-flight:first:50%', '--injector', 'kill-tool'),
       ]);
       expect(unknown.code, explain(unknown)).to.equal(2);
       expect(unknown.stderr.trim()).to.equal(
-        'hil program: board cli-virtual-tools: unknown procedure "nope" (from --procedure); known: openocd-plan, openocd-program, openocd-program-sh, fails, missing',
+        'hil program: board cli-virtual-tools: unknown procedure "nope" (from --procedure); known: openocd-plan, openocd-program, openocd-program-sh, openocd-server-sh, fails, missing',
       );
       expect(nearMiss.code, explain(nearMiss)).to.equal(2);
       expect(JSON.parse(nearMiss.stdout)).to.deep.include({ command: 'program', exitCode: 2 });
@@ -375,6 +376,10 @@ describe('hil board commands on the virtual board (child processes, real OpenOCD
         "hil program: board cli-virtual-tools: procedure openocd-program-sh cannot be interrupted by kill-openocd at progress:50%: the tool runs its own programmer: kill-tool kills the tool's process group",
       );
       expect(unreachable.stdout).to.equal('');
+      expect(serverKill.code, explain(serverKill)).to.equal(2);
+      expect(serverKill.stderr.trim()).to.equal(
+        "hil program: board cli-virtual-tools: procedure openocd-server-sh cannot be interrupted by kill-tool at erase-in-flight:first:50%: procedure openocd-server-sh programs through the harness's OpenOCD (usesHarnessOpenOcd): killing the tool leaves OpenOCD's work running; kill-openocd interrupts it",
+      );
     });
   });
 });

@@ -54,6 +54,7 @@ describe('hil test: the procedure the specs put under test (harness/cli/test-com
     cwd: '/lab',
     successExitCodes: [0],
     needsProbe: true,
+    usesHarnessOpenOcd: false,
     timeoutMs: 600_000,
     chunkBytes: 65536,
   };

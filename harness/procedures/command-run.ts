@@ -89,6 +89,9 @@ export async function runCommand(
   const hex = (n: number): string => `0x${n.toString(16)}`;
   const values = { image: imagePath, offset: hex(offset), address: hex(board.qspi.base + offset), board: board.id };
   const expanded = expandCommand(procedure, values);
+  // A tool that leaves the probe to the harness works on a powered board with the harness's OpenOCD serving.
+  if (!procedure.needsProbe && session.state === 'off' && session.probeReleasedTo === undefined) await session.transition('powered');
+  const tclEndpoint = procedure.usesHarnessOpenOcd ? session.openOcdTclEndpoint : undefined;
   const env: Record<string, string> = {
     HIL_BOARD: board.id,
     HIL_IMAGE: imagePath,
@@ -97,6 +100,8 @@ export async function runCommand(
     HIL_OPENOCD: openocd.path,
     HIL_OPENOCD_CONFIG: config,
     HIL_WORK_DIR: toolDir,
+    // A tool that programs through the harness's own OpenOCD finds it here.
+    ...(tclEndpoint ? { HIL_OPENOCD_TCL_HOST: tclEndpoint.host, HIL_OPENOCD_TCL_PORT: String(tclEndpoint.port) } : {}),
     ...expanded.env,
   };
   const progress = procedure.progress !== undefined ? new ProgressPattern(procedure.progress) : undefined;
@@ -235,6 +240,7 @@ export async function runCommand(
   await rm(imagePath, { force: true });
   // Whatever happened, the harness's OpenOCD comes back for inspection (the landing, the sector map).
   if (session.probeReleasedTo !== undefined || session.interrupted !== undefined) await session.reconnect();
+  else if (!procedure.needsProbe) session.forgetTargetState();
   const failure = commandFailure(procedure, exit);
   return {
     procedure: procedure.id,

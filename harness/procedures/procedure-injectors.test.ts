@@ -165,6 +165,25 @@ describe('procedure injectors (harness/procedures/procedure-injectors)', () => {
         expect(unreachable(flashSh, virtualH745, 'kill-tool', 'erase-in-flight:3:25%')).to.equal(undefined);
       });
     });
+
+    describe("command that programs through the harness's OpenOCD (usesHarnessOpenOcd)", () => {
+      const serverTool: CommandProcedureSpec = { ...silentTool, id: 'openocd-server-sh', needsProbe: false, usesHarnessOpenOcd: true };
+
+      it("kill-tool: a reason (OpenOCD's work outlives the tool) pointing at kill-openocd", () => {
+        const reason = unreachable(serverTool, virtualH745, 'kill-tool', 'erase-in-flight:last:50%');
+        expect(reason).to.contain('openocd-server-sh').and.to.contain("leaves OpenOCD's work running").and.to.contain('kill-openocd');
+      });
+
+      it('kill-openocd inside an erase on a virtual board, or at a time on a real one: reachable', () => {
+        expect(unreachable(serverTool, virtualH745, 'kill-openocd', 'erase-in-flight:middle:50%')).to.equal(undefined);
+        expect(unreachable(serverTool, nucleo, 'kill-openocd', 'time:1500ms')).to.equal(undefined);
+      });
+
+      it("srst on a real board: a reason (the harness's OpenOCD asserts NRST only between commands); on a virtual board: reachable", () => {
+        expect(unreachable(serverTool, nucleo, 'srst', 'time:1500ms')).to.contain('only between commands');
+        expect(unreachable(serverTool, virtualH745, 'srst', 'erase-in-flight:middle:50%')).to.equal(undefined);
+      });
+    });
   });
 
   describe('KillTool', () => {

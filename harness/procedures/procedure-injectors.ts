@@ -85,7 +85,12 @@ export function procedureFaultUnreachable(procedure: ProcedureSpec, board: Board
         return "OpenOCD's program says nothing on the Tcl port until it returns: aim it by time or a chip operation";
       return undefined;
     case 'command':
-      if (injector === 'kill-openocd') return "the tool runs its own programmer: kill-tool kills the tool's process group";
+      if (procedure.usesHarnessOpenOcd) {
+        if (injector === 'kill-tool')
+          return `procedure ${procedure.id} programs through the harness's OpenOCD (usesHarnessOpenOcd): killing the tool leaves OpenOCD's work running; kill-openocd interrupts it`;
+        if (injector === 'srst' && !virtual)
+          return "OpenOCD serves the Tcl connection that asserts NRST only between commands, and the tool's work on it may be one command";
+      } else if (injector === 'kill-openocd') return "the tool runs its own programmer: kill-tool kills the tool's process group";
       if (injector === 'srst' && procedure.needsProbe && !virtual)
         return "the tool holds the probe, whose NRST is the board's only reset line: the harness has no SRST of its own while the tool runs";
       if (point.kind === 'progress' && procedure.progress === undefined) return `procedure ${procedure.id} has no progress pattern: aim it by line: or time:`;

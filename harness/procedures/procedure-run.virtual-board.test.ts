@@ -190,6 +190,93 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 0]);
   });
 
+  it("a tool that leaves the probe to the harness (openocd-server-sh, needsProbe: false) programs through the harness's own OpenOCD, which serves throughout; the session then re-initialises the target the tool left running", async () => {
+    const procedure = findProcedure(board, 'openocd-server-sh') as CommandProcedureSpec;
+    const image = randomBytes(192 * KIB);
+    await session.transition('flash-ready');
+    const pid = session.openOcdProcess?.pid;
+    const run = await runProcedure(session, procedure, image);
+    expect(run.succeeded, `${run.failure}\n${run.transcript}`).to.equal(true);
+    expect(run.transcript).to.match(/program: sent program \{\S+procedure-image-\d+\.bin\} verify reset 0x90000000 to OpenOCD at 127\.0\.0\.1:\d+/);
+    expect(run.transcript).to.include('program: ok');
+    expect(session.openOcdProcess?.pid, 'the OpenOCD that served the tool').to.equal(pid);
+    expect(session.probeReleasedTo).to.equal(undefined);
+    // The tool's `reset` left the MCU running: the session no longer claims a halted, probed target.
+    expect(session.state).to.equal('powered');
+    const comparison = await session.flash.compare(0, image);
+    expect(comparison.matches, JSON.stringify(comparison.differences.slice(0, 3))).to.equal(true);
+    expect(session.state).to.equal('flash-ready');
+  });
+
+  it("OpenOCD's error reaches a tool that shares the harness's OpenOCD, and the tool's exit 1 is the verdict \"procedure failed\" carrying it", async () => {
+    // The same script aimed outside every flash bank: OpenOCD writes plain memory there and its verify fails.
+    const procedure = command('server-wrong-address', ['fixtures/procedures/openocd-server-program.sh', '{image}', '0x70000000'], {
+      needsProbe: false,
+      usesHarnessOpenOcd: true,
+    });
+    const run = await runProcedure(session, procedure, randomBytes(4 * KIB));
+    expect(run.succeeded).to.equal(false);
+    expect(run.exit?.exitCode).to.equal(1);
+    expect(run.transcript).to.include('program: failed: ** Verify Failed **');
+    let error: unknown;
+    try {
+      assertProcedureSucceeded(run);
+    } catch (e) {
+      error = e;
+    }
+    expect(classifyFailure(error)).to.equal('verdict');
+    expect((error as ProcedureFailedError).run.transcript).to.include('program: failed');
+    // The harness's OpenOCD still serves the board.
+    expect(await session.flash.jedecId()).to.equal('ef4020');
+  });
+
+  it("a power cut inside the erase of unit 1 by a tool that shares the harness's OpenOCD lands there (erase-partial); the tool reports OpenOCD's failure", async () => {
+    const procedure = findProcedure(board, 'openocd-server-sh') as CommandProcedureSpec;
+    const previous = randomBytes(192 * KIB);
+    const image = randomBytes(192 * KIB);
+    expect((await runProcedure(session, procedure, previous)).succeeded).to.equal(true);
+    const fault = { injector: 'power-cut' as const, point: parseProcedurePoint('erase-in-flight:middle:50%') };
+    const run = await runProcedure(session, procedure, image, { fault });
+    expect(run.fault?.fired, run.transcript).to.equal(true);
+    expect(run.succeeded).to.equal(false);
+    expect(run.transcript).to.include('program: failed');
+    await session.faults.confirm(run.fault!.landing!);
+    expect(run.fault!.landing!.confirmation?.status).to.equal('confirmed');
+    const observation = await session.flash.observeLanding({
+      images: { previous, next: image, offset: 0 },
+      range: { offset: 0, length: 3 * PROCEDURE_UNIT },
+      predict: () => 'old',
+    });
+    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
+    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
+    expect(check.landed, check.miss).to.equal(true);
+    expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 1]);
+  });
+
+  it("killing the harness's OpenOCD inside the erase of unit 1 that a tool asked it for lands there (the chip finishes that erase); the tool reports the lost connection", async () => {
+    const procedure = findProcedure(board, 'openocd-server-sh') as CommandProcedureSpec;
+    const previous = randomBytes(192 * KIB);
+    const image = randomBytes(192 * KIB);
+    expect((await runProcedure(session, procedure, previous)).succeeded).to.equal(true);
+    const killed = session.openOcdProcess?.pid;
+    const fault = { injector: 'kill-openocd' as const, point: parseProcedurePoint('erase-in-flight:middle:50%') };
+    const run = await runProcedure(session, procedure, image, { fault });
+    expect(run.fault?.fired, run.transcript).to.equal(true);
+    expect(run.exit?.exitCode, run.transcript).to.equal(3);
+    expect(run.transcript).to.include('lost the connection to OpenOCD');
+    // The harness came back with a new OpenOCD for the inspection.
+    expect(session.openOcdProcess?.pid).to.not.equal(killed);
+    const observation = await session.flash.observeLanding({
+      images: { previous, next: image, offset: 0 },
+      range: { offset: 0, length: 3 * PROCEDURE_UNIT },
+      predict: () => 'old',
+    });
+    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
+    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
+    expect(check.landed, check.miss).to.equal(true);
+    expect([observation.observed, observation.unit]).to.deep.equal(['erased', 1]);
+  });
+
   it('a tool that leaves the chip silent (deep power-down) is the verdict "procedure failed: the chip no longer answers", not broken', async () => {
     const tool = command('powers-flash-down', [
       '/bin/sh',

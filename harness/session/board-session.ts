@@ -41,7 +41,7 @@ import { ChipLostAfterFaultError, ChipLostAfterProcedureError, HealthCheckError,
 import { SessionEvidence, type HealthReport } from './evidence.js';
 import { createSessionFlash } from './flash-target.js';
 import { proveUart, runHealthCheck, type UartProofParts } from './health-check.js';
-import { Lifecycle, type SessionState } from './lifecycle.js';
+import { Lifecycle, SESSION_STATES, type SessionState } from './lifecycle.js';
 import { OpenOcdConnection } from './openocd-connection.js';
 import type { BoardSessionOptions } from './options.js';
 import { createFaultEnvironment, createSessionFaults, type SessionFaults } from './session-faults.js';
@@ -181,6 +181,22 @@ export class BoardSession {
   /** The board the session started (simulated kinds such as virtual; undefined for real boards). */
   get virtual(): StartedBoard | undefined {
     return this.started;
+  }
+
+  /** Where the harness's OpenOCD serves Tcl RPC now: a tool that leaves it the probe (needsProbe: false) may use it. */
+  get openOcdTclEndpoint(): { readonly host: string; readonly port: number } | undefined {
+    return this.connection.tclEndpoint;
+  }
+
+  /**
+   * A tool drove the target while the harness's OpenOCD kept the probe (it may have reset, halted or
+   * run the MCU, or reconfigured the QSPI bank): the session no longer knows the target's state, so
+   * the next step starts again from `powered` (reset init, flash probe).
+   */
+  forgetTargetState(): void {
+    this.lifecycle.check('forgetTargetState');
+    if (SESSION_STATES.indexOf(this.lifecycle.status) > SESSION_STATES.indexOf('powered')) this.lifecycle.force('powered');
+    this.probedInGeneration = undefined;
   }
 
   /** The `-c` lines OpenOCD needs before the board's configs (the virtual board's ports), for a tool's own OpenOCD too. */

@@ -66,6 +66,13 @@ export class OpenOcdConnection {
     proc.on('unexpected-exit', (error) => this.options.onUnexpectedExit(error));
   }
 
+  /** Where the current OpenOCD serves Tcl RPC, for a tool that shares it; undefined while there is none. */
+  get tclEndpoint(): { readonly host: string; readonly port: number } | undefined {
+    if (this.proc?.running) return { host: '127.0.0.1', port: this.proc.tclPort };
+    if (this.attached) return { host: this.board.openocd.tclHost ?? '127.0.0.1', port: this.board.openocd.tclPort! };
+    return undefined;
+  }
+
   /** A second Tcl connection (the main one may be busy with the command being interrupted). */
   openSideChannel(): Promise<TclRpcClient> {
     return this.proc ? this.proc.connect() : this.openAttached();

@@ -8,6 +8,9 @@
  *   (killed at 50 % of its stated progress and inside an erase, cut inside an erase, a page
  *   program and the write, NRST during the write): every case lands where it says and passes,
  *   and every result carries the procedure as its `procedure` parameter;
+ * - `openocd-server-sh` (fixtures/procedures/openocd-server-program.sh: asks the harness's own
+ *   OpenOCD to `program` over its Tcl port, `usesHarnessOpenOcd`) through the matrix for work
+ *   inside that OpenOCD (killed inside an erase, cut inside an erase and a page program);
  * - `changed-units-sh` (fixtures/procedures/flash-changed-units.sh, its flaw seeded on purpose:
  *   it programs only the units that differ from a cached copy of the last image and updates the
  *   cache before programming): killed at 50 %, its next normal run skips the half-written units
@@ -98,6 +101,23 @@ describe("Meta: a team's own programming procedure under the mission specs", fun
     const names = cases.map((r) => r.name).join('\n');
     expect(names).to.include('kill-tool at progress:50%');
     expect(names).to.include('power-cut at erase-in-flight:middle:50%');
+  });
+
+  it("openocd-server-program.sh, which programs through the harness's own OpenOCD, runs spec 2's matrix for work inside that OpenOCD (OpenOCD killed, power cut): every case lands and passes; exit 0", async () => {
+    await labels({ epic: 'meta', feature: 'procedures', severity: 'critical' });
+    const result = await run('openocd-server-sh');
+    expect(result.exitCode, `child exit code:\n${summarizeChildRun(result)}`).to.equal(ExitCode.Passed);
+    const cases = result.raw.filter((r) => /Interrupted programming with procedure openocd-server-sh/.test(r.fullName ?? r.name));
+    expect(cases.map((r) => r.name.replace(/: .*/, '')).sort(), summarizeChildRun(result)).to.deep.equal([
+      'kill-openocd at erase-in-flight:middle:50%',
+      'power-cut at erase-in-flight:first:50%',
+      'power-cut at program-in-flight:last:50%',
+    ]);
+    expect(
+      cases.map((r) => r.status),
+      summarizeChildRun(result),
+    ).to.deep.equal(Array(3).fill('passed'));
+    for (const r of cases) expect(r.parameters?.find((p) => p.name === 'procedure')?.value, r.name).to.equal('openocd-server-sh');
   });
 
   it('the flawed changed-units procedure fails as "flash not cleared" after a kill at 50 %; exit 1', async () => {

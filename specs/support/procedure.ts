@@ -63,7 +63,10 @@ export const COMMAND_MATRIX: readonly ProcedureCase[] = [
   { injector: 'srst', point: 'progress:75%' },
 ];
 
-/** OpenOCD's program on the harness's OpenOCD: killed or cut inside its erase and its page programs. */
+/**
+ * Programming that runs in the harness's OpenOCD (its own program, or a tool that drives it):
+ * OpenOCD killed or the power cut inside its erase and its page programs.
+ */
 export const OPENOCD_PROGRAM_MATRIX: readonly ProcedureCase[] = [
   { injector: 'kill-openocd', point: 'erase-in-flight:middle:50%' },
   { injector: 'power-cut', point: 'erase-in-flight:first:50%' },
@@ -72,7 +75,8 @@ export const OPENOCD_PROGRAM_MATRIX: readonly ProcedureCase[] = [
 
 /** The cases for `procedure`, or the cross product HIL_SPEC_INJECTORS × HIL_SPEC_POINTS when either narrows the run. */
 export function procedureCases(procedure: ProcedureSpec, env: NodeJS.ProcessEnv = process.env): readonly ProcedureCase[] {
-  return narrowedCases(procedure.kind === 'openocd-program' ? OPENOCD_PROGRAM_MATRIX : COMMAND_MATRIX, env);
+  const inHarnessOpenOcd = procedure.kind === 'openocd-program' || (procedure.kind === 'command' && procedure.usesHarnessOpenOcd);
+  return narrowedCases(inHarnessOpenOcd ? OPENOCD_PROGRAM_MATRIX : COMMAND_MATRIX, env);
 }
 
 /** Why this board and procedure cannot take the case; undefined when they can. */
