@@ -18,6 +18,7 @@ import { useTempLockDir } from '../session/testing/temp-lock-dir.js';
 import { CommandNotStartableError } from './command-process.js';
 import { findProcedure } from './procedure.js';
 import { checkProcedureLanding, procedureIntendedLanding } from './procedure-landing.js';
+import type { ProcedureFault } from './procedure-injectors.js';
 import { parseProcedurePoint } from './procedure-point.js';
 import { assertProcedureSucceeded, ProcedureFailedError, PROCEDURE_UNIT, runProcedure, type ProcedureRun } from './procedure-run.js';
 import { commandProcedure } from './testing/command-procedure.js';
@@ -73,6 +74,19 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
   after(async () => {
     await session?.close();
   });
+
+  /** Reads the flash after `run` against both images over `units` units, and requires the fault to have landed as intended. */
+  async function judgeLanding(run: ProcedureRun, fault: ProcedureFault, previous: Uint8Array, image: Uint8Array, units: number, chunkBytes: number) {
+    const observation = await session.flash.observeLanding({
+      images: { previous, next: image, offset: 0 },
+      range: { offset: 0, length: units * PROCEDURE_UNIT },
+      predict: () => 'old',
+    });
+    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, chunkBytes);
+    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
+    expect(check.landed, check.miss).to.equal(true);
+    return { observation, check };
+  }
 
   it('fills the argv template without a shell, hands the probe over and takes it back', async () => {
     const tool = command('echo-args', [
@@ -151,14 +165,7 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     expect(run.exit?.signal).to.equal('SIGKILL');
     expect(run.fault?.progressAtFire?.percent).to.be.at.least(30);
     expect(processesInGroup(run.toolPid!), 'processes left in the tool group').to.deep.equal([]);
-    const observation = await session.flash.observeLanding({
-      images: { previous, next: image, offset: 0 },
-      range: { offset: 0, length: 17 * PROCEDURE_UNIT },
-      predict: () => 'old',
-    });
-    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
-    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
-    expect(check.landed, check.miss).to.equal(true);
+    const { observation, check } = await judgeLanding(run, fault, previous, image, 17, procedure.chunkBytes);
     expect(Math.abs(check.writtenBytes - Math.round(0.3 * image.length))).to.be.at.most(procedure.chunkBytes);
     // OpenOCD's program erases every unit first: nothing of the previous image is left below the boundary.
     expect(observation.units[0]!.state).to.equal('new');
@@ -177,16 +184,7 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     expect(run.succeeded).to.equal(false);
     await session.faults.confirm(run.fault!.landing!);
     expect(run.fault!.landing!.confirmation?.status).to.equal('confirmed');
-    const observation = await session.flash.observeLanding({
-      images: { previous, next: image, offset: 0 },
-      range: { offset: 0, length: 2 * PROCEDURE_UNIT },
-      predict: () => 'old',
-    });
-    const check = checkProcedureLanding(run.fault!, observation, procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, PROCEDURE_UNIT), {
-      offset: 0,
-      bytes: image.length,
-    });
-    expect(check.landed, check.miss).to.equal(true);
+    const { observation } = await judgeLanding(run, fault, previous, image, 2, PROCEDURE_UNIT);
     expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 0]);
   });
 
@@ -230,50 +228,38 @@ describe('procedure runs on the virtual board (real OpenOCD, real tools)', funct
     expect(await session.flash.jedecId()).to.equal('ef4020');
   });
 
-  it("a power cut inside the erase of unit 1 by a tool that shares the harness's OpenOCD lands there (erase-partial); the tool reports OpenOCD's failure", async () => {
+  /**
+   * openocd-server-sh lays down a previous image, then is interrupted by `injector` inside the
+   * erase of unit 1 of the next; returns the run and the landing judged on the flash.
+   */
+  async function interruptServerRunInsideErase(injector: 'power-cut' | 'kill-openocd') {
     const procedure = findProcedure(board, 'openocd-server-sh') as CommandProcedureSpec;
     const previous = randomBytes(192 * KIB);
     const image = randomBytes(192 * KIB);
     expect((await runProcedure(session, procedure, previous)).succeeded).to.equal(true);
-    const fault = { injector: 'power-cut' as const, point: parseProcedurePoint('erase-in-flight:middle:50%') };
+    const openOcdBefore = session.openOcdProcess?.pid;
+    const fault = { injector, point: parseProcedurePoint('erase-in-flight:middle:50%') };
     const run = await runProcedure(session, procedure, image, { fault });
     expect(run.fault?.fired, run.transcript).to.equal(true);
     expect(run.succeeded).to.equal(false);
+    // The harness came back with a new OpenOCD for the inspection.
+    expect(session.openOcdProcess?.pid).to.not.equal(openOcdBefore);
+    const { observation } = await judgeLanding(run, fault, previous, image, 3, procedure.chunkBytes);
+    return { run, observation };
+  }
+
+  it("a power cut inside the erase of unit 1 by a tool that shares the harness's OpenOCD lands there (erase-partial); the tool reports OpenOCD's failure", async () => {
+    const { run, observation } = await interruptServerRunInsideErase('power-cut');
     expect(run.transcript).to.include('program: failed');
     await session.faults.confirm(run.fault!.landing!);
     expect(run.fault!.landing!.confirmation?.status).to.equal('confirmed');
-    const observation = await session.flash.observeLanding({
-      images: { previous, next: image, offset: 0 },
-      range: { offset: 0, length: 3 * PROCEDURE_UNIT },
-      predict: () => 'old',
-    });
-    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
-    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
-    expect(check.landed, check.miss).to.equal(true);
     expect([observation.observed, observation.unit]).to.deep.equal(['erase-partial', 1]);
   });
 
   it("killing the harness's OpenOCD inside the erase of unit 1 that a tool asked it for lands there (the chip finishes that erase); the tool reports the lost connection", async () => {
-    const procedure = findProcedure(board, 'openocd-server-sh') as CommandProcedureSpec;
-    const previous = randomBytes(192 * KIB);
-    const image = randomBytes(192 * KIB);
-    expect((await runProcedure(session, procedure, previous)).succeeded).to.equal(true);
-    const killed = session.openOcdProcess?.pid;
-    const fault = { injector: 'kill-openocd' as const, point: parseProcedurePoint('erase-in-flight:middle:50%') };
-    const run = await runProcedure(session, procedure, image, { fault });
-    expect(run.fault?.fired, run.transcript).to.equal(true);
+    const { run, observation } = await interruptServerRunInsideErase('kill-openocd');
     expect(run.exit?.exitCode, run.transcript).to.equal(3);
     expect(run.transcript).to.include('lost the connection to OpenOCD');
-    // The harness came back with a new OpenOCD for the inspection.
-    expect(session.openOcdProcess?.pid).to.not.equal(killed);
-    const observation = await session.flash.observeLanding({
-      images: { previous, next: image, offset: 0 },
-      range: { offset: 0, length: 3 * PROCEDURE_UNIT },
-      predict: () => 'old',
-    });
-    const intended = procedureIntendedLanding(fault, image.length, PROCEDURE_UNIT, procedure.chunkBytes);
-    const check = checkProcedureLanding(run.fault!, observation, intended, { offset: 0, bytes: image.length });
-    expect(check.landed, check.miss).to.equal(true);
     expect([observation.observed, observation.unit]).to.deep.equal(['erased', 1]);
   });
 
