@@ -65,8 +65,9 @@ const PLACEHOLDERS_EXPECTED = `placeholders ${PROCEDURE_PLACEHOLDERS.map((p) => 
 /**
  * The rules of one board's procedures (`at` is the board's JSONPath): ids unique in the board, a
  * built-in id keeps its kind, templates use known placeholders with balanced braces, env names are
- * variable names, `usesHarnessOpenOcd` only without the probe, `shell` takes exactly one argv string, and `progress` compiles as a JavaScript
- * RegExp with a named group `percent` or `bytes` (`total` only beside `bytes`).
+ * variable names, `usesHarnessOpenOcd` only without the probe, `shell` takes exactly one argv
+ * string, and `progress` compiles as a JavaScript RegExp with a named group `percent` or `bytes`
+ * (`total` only beside `bytes`).
  */
 export function procedureRuleProblems(procedures: readonly RawProcedure[], at: string, boardId: string): BoardsProblem[] {
   const problems: BoardsProblem[] = [];

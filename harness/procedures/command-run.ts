@@ -20,7 +20,7 @@ import { expandCommand } from './command-template.js';
 import { ControlSrst, KillTool, type ProcedureFault } from './procedure-injectors.js';
 import { formatProcedurePoint, isChipOperationPoint } from './procedure-point.js';
 import type { ProcedureFaultRecord, ProcedureRun, ProcedureRunOptions } from './procedure-run.js';
-import { chipOperationTarget, procedureLanding, writeImageFile } from './procedure-target.js';
+import { chipOperationTarget, recordFiredFault, writeImageFile } from './procedure-target.js';
 import { ProgressPattern } from './progress-pattern.js';
 import { writeToolOpenOcdConfig } from './tool-openocd-config.js';
 
@@ -192,30 +192,20 @@ export async function runCommand(
         const result = await injector.fire(faultEnv);
         const aimReport = target ? await aim.after(faultEnv, hit) : undefined;
         const doneAt = performance.now();
-        const landing = procedureLanding({
+        record = recordFiredFault(session, {
           fault,
           injector,
           procedureId: procedure.id,
           inFlight: expanded.display,
           firedAtMs: first.atMs,
           doneAtMs: first.atMs + (doneAt - firedAt),
+          trigger: first.trigger,
           notes: [`fired on ${first.trigger}`, ...result.notes],
+          ...(progressAtFire ? { progressAtFire } : {}),
           ...(result.virtual ? { virtual: result.virtual } : {}),
           ...(aimReport ? { aim: aimReport } : {}),
           ...(confirmation ? { confirmation } : {}),
         });
-        session.faults.record(landing, injector);
-        record = {
-          injector: fault.injector,
-          point: formatProcedurePoint(fault.point),
-          fired: true,
-          firedAtMs: first.atMs,
-          trigger: first.trigger,
-          ...(progressAtFire ? { progressAtFire } : {}),
-          ...(aimReport ? { aim: aimReport } : {}),
-          landing,
-          notes: [],
-        };
         // After a cut or a reset the tool may wait on a board that no longer answers.
         if (fault.injector !== 'kill-tool') {
           const ended = await Promise.race([running.exited.then(() => true), delay(Math.min(AFTER_FAULT_GRACE_MS, procedure.timeoutMs)).then(() => false)]);

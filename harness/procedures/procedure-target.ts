@@ -1,7 +1,7 @@
 /**
  * What every procedure run that takes a fault shares: the image in a file, the chip operation a
- * chip-operation point aims at (in the image's 64 KiB units), and the landing record the session
- * and the report get.
+ * chip-operation point aims at (in the image's 64 KiB units), and the landing record the session,
+ * the report and the run's own record get.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,9 @@ import type { FaultInjector, FaultLanding } from '../faults/injectors.js';
 import { W25Q512JV } from '../flash/chips.js';
 import { PAGE_SIZE, resolveUnit } from '../flash/programming-plan.js';
 import type { BoardSession } from '../session/board-session.js';
+import type { ProgressSample } from './command-process.js';
 import type { ProcedureFault } from './procedure-injectors.js';
+import type { ProcedureFaultRecord } from './procedure-run.js';
 import { formatProcedurePoint, type ProcedurePoint } from './procedure-point.js';
 
 /** The erase unit a chip-operation point counts in (the W25Q512JV's 64 KiB block erase). */
@@ -63,6 +65,29 @@ export interface FiredFault {
   readonly virtual?: Record<string, unknown>;
   readonly aim?: AimReport;
   readonly confirmation?: FaultConfirmation;
+}
+
+/** A fault that fired, as the run saw it: what made it fire and the tool's last stated progress. */
+export interface FiredFaultSeen extends FiredFault {
+  readonly trigger: string;
+  readonly progressAtFire?: ProgressSample;
+}
+
+/** Records a fired fault's landing with the session (for the report and the next reconnect) and returns the run's record of it. */
+export function recordFiredFault(session: BoardSession, fired: FiredFaultSeen): ProcedureFaultRecord {
+  const landing = procedureLanding(fired);
+  session.faults.record(landing, fired.injector);
+  return {
+    injector: fired.fault.injector,
+    point: formatProcedurePoint(fired.fault.point),
+    fired: true,
+    firedAtMs: fired.firedAtMs,
+    trigger: fired.trigger,
+    ...(fired.progressAtFire ? { progressAtFire: fired.progressAtFire } : {}),
+    ...(fired.aim ? { aim: fired.aim } : {}),
+    landing,
+    notes: [],
+  };
 }
 
 /** The landing of a fault fired during a procedure run: the procedure acknowledges nothing the plan's way. */

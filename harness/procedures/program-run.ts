@@ -13,7 +13,7 @@ import { createInjector, type FaultEnvironment, type FaultInjector } from '../fa
 import type { BoardSession } from '../session/board-session.js';
 import { formatProcedurePoint, isChipOperationPoint } from './procedure-point.js';
 import type { ProcedureFaultRecord, ProcedureRun, ProcedureRunOptions } from './procedure-run.js';
-import { chipOperationTarget, procedureLanding, writeImageFile } from './procedure-target.js';
+import { chipOperationTarget, recordFiredFault, writeImageFile } from './procedure-target.js';
 
 export async function runProgramCommand(
   session: BoardSession,
@@ -62,29 +62,19 @@ export async function runProgramCommand(
       const firedAtMs = performance.now() - started;
       const result = await injector.fire(faultEnv);
       const aimReport = target ? await aim.after(faultEnv, hit) : undefined;
-      const landing = procedureLanding({
+      record = recordFiredFault(session, {
         fault,
         injector,
         procedureId: procedure.id,
         inFlight: 'program',
         firedAtMs,
         doneAtMs: performance.now() - started,
+        trigger: target ? `the chip trigger held the board inside the ${target.op} at 0x${target.offset.toString(16)}` : `${formatProcedurePoint(point)}`,
         notes: result.notes,
         ...(result.virtual ? { virtual: result.virtual } : {}),
         ...(aimReport ? { aim: aimReport } : {}),
         ...(confirmation ? { confirmation } : {}),
       });
-      session.faults.record(landing, injector);
-      record = {
-        injector: fault.injector,
-        point: formatProcedurePoint(point),
-        fired: true,
-        firedAtMs,
-        trigger: target ? `the chip trigger held the board inside the ${target.op} at 0x${target.offset.toString(16)}` : `${formatProcedurePoint(point)}`,
-        ...(aimReport ? { aim: aimReport } : {}),
-        landing,
-        notes: [],
-      };
     }
   }
   let output: string;

@@ -183,7 +183,7 @@ export class BoardSession {
     return this.started;
   }
 
-  /** Where the harness's OpenOCD serves Tcl RPC now: a tool that leaves it the probe (needsProbe: false) may use it. */
+  /** Where the harness's OpenOCD serves Tcl RPC now, for a tool that programs through it (usesHarnessOpenOcd). */
   get openOcdTclEndpoint(): { readonly host: string; readonly port: number } | undefined {
     return this.connection.tclEndpoint;
   }
